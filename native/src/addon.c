@@ -1,0 +1,10 @@
+/* Entry point of the native addon: registers each feature's exports on one module. */
+#include <node_api.h>
+#include "kem.h"
+
+static napi_value init(napi_env env, napi_value exports) {
+  kem_register(env, exports);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,8 @@
+/* KEM bindings: Classic McEliece and Streamlined NTRU Prime from the system libraries. */
+#ifndef PQCONNECT_KEM_H
+#define PQCONNECT_KEM_H
+#include <node_api.h>
+
+void kem_register(napi_env env, napi_value exports);
+
+#endif

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12/13 machine for PQConnect: Debian packages (as root), npm
+# dependencies from the lock file, and the native addon.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/setup-debian.sh
+else
+  echo "setup.sh: not root, skipping Debian packages (run scripts/setup-debian.sh as root)" >&2
+fi
+npm ci --no-audit --no-fund
+npm run build:native

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The project's test command (npm test): type-check, lint, then every test file under
+# test/ with Node's test runner (TypeScript run through tsx).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -p tsconfig.json --noEmit
+npx biome check src test bench
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+node --import tsx --test --test-concurrency=1 "${files[@]}"

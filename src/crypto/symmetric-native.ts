@@ -1,0 +1,98 @@
+/**
+ * Native-speed symmetric primitives: SHAKE256 and the 64-bit-counter ChaCha20 stream from
+ * node:crypto (OpenSSL), ChaCha20-Poly1305 and X25519 from sodium-native (libsodium),
+ * the fastest of each measured on these machines (NOTES.md).
+ */
+import { createCipheriv, createHash } from 'node:crypto';
+import sodium from 'sodium-native';
+import { writeU64LEInto } from './bytes.ts';
+import {
+  AEAD_NONCE_BYTES,
+  AEAD_TAG_BYTES,
+  checkLength,
+  KEY_BYTES,
+  STREAM_NONCE_BYTES,
+  type SymmetricPrimitives,
+  X25519_BYTES,
+} from './symmetric.ts';
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function checkAeadInputs(key: Uint8Array, nonce: Uint8Array): void {
+  checkLength('AEAD key', key, KEY_BYTES);
+  checkLength('AEAD nonce', nonce, AEAD_NONCE_BYTES);
+}
+
+export const nativeSymmetric: SymmetricPrimitives = {
+  name: 'native (node:crypto + sodium-native)',
+
+  hash(data) {
+    return new Uint8Array(createHash('shake256', { outputLength: 32 }).update(data).digest());
+  },
+
+  aeadSeal(key, nonce, plaintext, ad) {
+    checkAeadInputs(key, nonce);
+    const out = Buffer.allocUnsafe(plaintext.length + AEAD_TAG_BYTES);
+    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
+      out,
+      asBuffer(plaintext),
+      asBuffer(ad),
+      null,
+      asBuffer(nonce),
+      asBuffer(key),
+    );
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+
+  aeadOpen(key, nonce, sealed, ad) {
+    checkAeadInputs(key, nonce);
+    if (sealed.length < AEAD_TAG_BYTES) return null;
+    const out = Buffer.allocUnsafe(sealed.length - AEAD_TAG_BYTES);
+    try {
+      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
+        out,
+        null,
+        asBuffer(sealed),
+        asBuffer(ad),
+        asBuffer(nonce),
+        asBuffer(key),
+      );
+    } catch {
+      return null;
+    }
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+
+  stream(key, nonce, counter, length) {
+    checkLength('stream key', key, KEY_BYTES);
+    checkLength('stream nonce', nonce, STREAM_NONCE_BYTES);
+    const iv = new Uint8Array(16);
+    writeU64LEInto(iv, 0, counter);
+    iv.set(nonce, 8);
+    const cipher = createCipheriv('chacha20', key, iv);
+    return new Uint8Array(cipher.update(new Uint8Array(length)));
+  },
+
+  x25519(secretKey, publicKey) {
+    checkLength('X25519 secret key', secretKey, X25519_BYTES);
+    checkLength('X25519 public key', publicKey, X25519_BYTES);
+    const out = Buffer.alloc(X25519_BYTES);
+    try {
+      sodium.crypto_scalarmult(out, asBuffer(secretKey), asBuffer(publicKey));
+    } catch {
+      return null;
+    }
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+
+  x25519PublicKey(secretKey) {
+    checkLength('X25519 secret key', secretKey, X25519_BYTES);
+    const out = Buffer.alloc(X25519_BYTES);
+    sodium.crypto_scalarmult_base(out, asBuffer(secretKey));
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+};
