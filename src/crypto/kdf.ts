@@ -9,25 +9,18 @@ import { checkLength, KEY_BYTES, type SymmetricPrimitives } from './symmetric.ts
 
 const ZERO_NONCE = new Uint8Array(8);
 
-function splitKeys(stream: Uint8Array, count: number): Uint8Array[] {
-  const keys: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) keys.push(stream.slice(i * KEY_BYTES, (i + 1) * KEY_BYTES));
-  wipe(stream);
-  return keys;
-}
-
-export function kdf(
+/** KDF(n, k[, x]) as one 32n-byte string (the tunnel's chain steps use it whole). */
+export function kdfBytes(
   sym: SymmetricPrimitives,
   count: number,
   key: Uint8Array,
   input?: Uint8Array,
-): Uint8Array[] {
+): Uint8Array {
   if (!Number.isInteger(count) || count < 0)
     throw new RangeError('KDF count must be a non-negative integer');
   checkLength('KDF key', key, KEY_BYTES);
-  if (input === undefined || input.length === 0) {
-    return splitKeys(sym.stream(key, ZERO_NONCE, 0n, KEY_BYTES * count), count);
-  }
+  if (input === undefined || input.length === 0)
+    return sym.stream(key, ZERO_NONCE, 0n, KEY_BYTES * count);
   checkLength('KDF input', input, KEY_BYTES);
   const derivedKey = sym.stream(key, input.subarray(8, 16), readU64LE(input, 0), KEY_BYTES);
   const stream = sym.stream(
@@ -37,7 +30,21 @@ export function kdf(
     KEY_BYTES * count,
   );
   wipe(derivedKey);
-  return splitKeys(stream, count);
+  return stream;
+}
+
+/** KDF(n, k[, x]) as n separate 32-byte keys. */
+export function kdf(
+  sym: SymmetricPrimitives,
+  count: number,
+  key: Uint8Array,
+  input?: Uint8Array,
+): Uint8Array[] {
+  const stream = kdfBytes(sym, count, key, input);
+  const keys: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) keys.push(stream.slice(i * KEY_BYTES, (i + 1) * KEY_BYTES));
+  wipe(stream);
+  return keys;
 }
 
 /** KDF(1, k, x) as a single key. */

@@ -1,0 +1,65 @@
+/**
+ * Tunnel packet framing: 02 00 ‖ tid (32) ‖ epoch (BE16) ‖ counter (BE32), then the inner
+ * packet sealed with that (epoch, counter)'s packet key, nonce 0 and the header as AD.
+ */
+import { readU16BE, readU32BE, writeU32BEInto } from '../crypto/bytes.ts';
+import { AEAD_TAG_BYTES, type SymmetricPrimitives } from '../crypto/symmetric.ts';
+import { MESSAGE_TYPE, TID_BYTES, TUNNEL_HEADER_BYTES } from './constants.ts';
+import { fail, ok, type Result } from './result.ts';
+
+const ZERO_NONCE = new Uint8Array(12);
+
+export interface TunnelPacketView {
+  tid: Uint8Array;
+  epoch: number;
+  counter: number;
+  header: Uint8Array;
+  sealed: Uint8Array;
+}
+
+export function encodeTunnelHeader(tid: Uint8Array, epoch: number, counter: number): Uint8Array {
+  const header = new Uint8Array(TUNNEL_HEADER_BYTES);
+  header[0] = MESSAGE_TYPE.tunnel >>> 8;
+  header[1] = MESSAGE_TYPE.tunnel & 0xff;
+  header.set(tid, 2);
+  header[34] = epoch >>> 8;
+  header[35] = epoch & 0xff;
+  writeU32BEInto(header, 36, counter);
+  return header;
+}
+
+export function parseTunnelPacket(bytes: Uint8Array): Result<TunnelPacketView> {
+  if (bytes.length < TUNNEL_HEADER_BYTES + AEAD_TAG_BYTES) return fail('tunnel packet too short');
+  if (readU16BE(bytes, 0) !== MESSAGE_TYPE.tunnel) return fail('not a tunnel packet');
+  return ok({
+    tid: bytes.subarray(2, 2 + TID_BYTES),
+    epoch: readU16BE(bytes, 34),
+    counter: readU32BE(bytes, 36),
+    header: bytes.subarray(0, TUNNEL_HEADER_BYTES),
+    sealed: bytes.subarray(TUNNEL_HEADER_BYTES),
+  });
+}
+
+export function sealTunnelPacket(
+  sym: SymmetricPrimitives,
+  key: Uint8Array,
+  tid: Uint8Array,
+  epoch: number,
+  counter: number,
+  plaintext: Uint8Array,
+): Uint8Array {
+  const header = encodeTunnelHeader(tid, epoch, counter);
+  const sealed = sym.aeadSeal(key, ZERO_NONCE, plaintext, header);
+  const packet = new Uint8Array(header.length + sealed.length);
+  packet.set(header, 0);
+  packet.set(sealed, header.length);
+  return packet;
+}
+
+export function openTunnelPacket(
+  sym: SymmetricPrimitives,
+  key: Uint8Array,
+  view: TunnelPacketView,
+): Uint8Array | null {
+  return sym.aeadOpen(key, ZERO_NONCE, view.sealed, view.header);
+}

@@ -1,0 +1,165 @@
+/**
+ * One tunnel: its id, a send chain and the receive chains, with the epoch rules of pq1.
+ * The sender moves to a new epoch on the first send 30 s after the current one started;
+ * the receiver follows authenticated packets only; when the receive side's newest epoch
+ * passes the send epoch, the send side catches up. Time is a parameter (seconds).
+ */
+import { equalBytes, wipe } from '../crypto/bytes.ts';
+import type { SymmetricPrimitives } from '../crypto/symmetric.ts';
+import { COOKIE_PREFIX, EPOCH_SECONDS } from './constants.ts';
+import { ReceiveChains } from './receive-chains.ts';
+import { MAX_EPOCH, SendChain } from './send-chain.ts';
+import { openTunnelPacket, parseTunnelPacket, sealTunnelPacket } from './tunnel-packet.ts';
+
+export type OpenOutcome =
+  | { ok: true; kind: 'data'; plaintext: Uint8Array; epoch: number; counter: number }
+  | { ok: true; kind: 'cookie'; cookie: Uint8Array; epoch: number; counter: number }
+  | { ok: false; reason: string };
+
+export interface TunnelEpochState {
+  sendEpoch: number;
+  receiveEpoch: number;
+  receiveEpochsHeld: number[];
+}
+
+export interface CookieRoots {
+  epoch: number;
+  sendRoot: Uint8Array;
+  receiveRoot: Uint8Array;
+}
+
+function startsWithCookiePrefix(bytes: Uint8Array): boolean {
+  return (
+    bytes.length >= COOKIE_PREFIX.length &&
+    equalBytes(bytes.subarray(0, COOKIE_PREFIX.length), COOKIE_PREFIX)
+  );
+}
+
+export class TunnelSession {
+  readonly tid: Uint8Array;
+  private readonly send: SendChain;
+  private readonly receive: ReceiveChains;
+  private sendEpochStart: number;
+  private closed = false;
+
+  constructor(
+    private readonly sym: SymmetricPrimitives,
+    tid: Uint8Array,
+    sendRoot: Uint8Array,
+    receiveRoot: Uint8Array,
+    now: number,
+    firstEpoch = 0,
+  ) {
+    this.tid = tid.slice();
+    this.send = new SendChain(sym, sendRoot, firstEpoch);
+    this.receive = new ReceiveChains(sym, receiveRoot, firstEpoch, now);
+    this.sendEpochStart = now;
+  }
+
+  /** Resumes a tunnel from cookie contents: both chains start at epoch + 1. */
+  static fromCookie(
+    sym: SymmetricPrimitives,
+    roots: CookieRoots & { tid: Uint8Array },
+    now: number,
+  ): TunnelSession | null {
+    if (roots.epoch >= MAX_EPOCH) return null;
+    return new TunnelSession(
+      sym,
+      roots.tid,
+      roots.sendRoot,
+      roots.receiveRoot,
+      now,
+      roots.epoch + 1,
+    );
+  }
+
+  /** Seals one inner packet (empty = keepalive) into a tunnel packet. */
+  seal(plaintext: Uint8Array, now: number): Uint8Array {
+    this.assertOpen();
+    if (now - this.sendEpochStart >= EPOCH_SECONDS && this.send.canAdvance()) {
+      this.send.advance();
+      this.sendEpochStart = Math.min(now, this.sendEpochStart + EPOCH_SECONDS);
+    }
+    const { epoch, counter, key } = this.send.next();
+    const packet = sealTunnelPacket(this.sym, key, this.tid, epoch, counter, plaintext);
+    wipe(key);
+    return packet;
+  }
+
+  /** Moves the send side to the next epoch now. */
+  ratchetSend(now: number): void {
+    this.assertOpen();
+    this.send.advance();
+    this.sendEpochStart = now;
+  }
+
+  open(packet: Uint8Array, now: number): OpenOutcome {
+    if (this.closed) return { ok: false, reason: 'tunnel closed' };
+    const view = parseTunnelPacket(packet);
+    if (!view.ok) return view;
+    if (!equalBytes(view.value.tid, this.tid)) return { ok: false, reason: 'wrong tunnel id' };
+    if (!this.receive.expire(now)) return { ok: false, reason: 'tunnel expired' };
+    const epoch = this.receive.lookup(view.value.epoch);
+    if (!epoch.ok) return epoch;
+    const key = epoch.epoch.key(view.value.counter);
+    if (!key.ok) return key;
+    const plaintext = openTunnelPacket(this.sym, key.key, view.value);
+    if (plaintext === null) return { ok: false, reason: 'authentication failed' };
+    epoch.epoch.consume(view.value.counter);
+    this.receive.authenticated(epoch.epoch, now);
+    const where = { epoch: view.value.epoch, counter: view.value.counter };
+    if (startsWithCookiePrefix(plaintext)) {
+      this.receive.advanceNewest(now);
+      this.catchUpSendEpoch(now);
+      return { ok: true, kind: 'cookie', cookie: plaintext, ...where };
+    }
+    this.catchUpSendEpoch(now);
+    return { ok: true, kind: 'data', plaintext, ...where };
+  }
+
+  /** False once the receive side holds no live epoch (the tunnel is dead). */
+  isAlive(now: number): boolean {
+    return !this.closed && this.receive.expire(now);
+  }
+
+  state(): TunnelEpochState {
+    return {
+      sendEpoch: this.send.epoch,
+      receiveEpoch: this.receive.newestEpoch,
+      receiveEpochsHeld: this.receive.startedEpochs(),
+    };
+  }
+
+  /**
+   * The roots a cookie carries: the epoch E = the highest epoch either side has reached,
+   * and r_{E+1} of each direction. The send side moves to E so the cookie packet itself
+   * goes out in E.
+   */
+  cookieRoots(): CookieRoots | null {
+    this.assertOpen();
+    const epoch = Math.max(this.send.epoch, this.receive.highestDerived);
+    if (epoch >= MAX_EPOCH) return null;
+    while (this.send.epoch < epoch) this.send.advance();
+    const receiveRoot = this.receive.rootAfter(epoch);
+    if (receiveRoot === null) return null;
+    return { epoch, sendRoot: this.send.nextEpochRoot(), receiveRoot };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.send.close();
+    this.receive.close();
+  }
+
+  private catchUpSendEpoch(now: number): void {
+    while (this.send.epoch < this.receive.newestEpoch && this.send.canAdvance()) {
+      this.send.advance();
+      this.sendEpochStart = now;
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('tunnel closed');
+  }
+}
