@@ -44,9 +44,9 @@ for (const { name, sym } of BACKENDS) {
       assert.equal(toHex(tree.nodes[1]![0]!), vectors.level1_node);
       assert.deepEqual(tree.nodes[2]!.map(toHex), vectors.level2_nodes);
       for (let depth = 0; depth < 4; depth++) {
-        tree.nodes[depth]!.forEach((node, position) =>
-          assert.equal(node.length, nodeLength(depth, position)),
-        );
+        for (const [position, node] of tree.nodes[depth]!.entries()) {
+          assert.equal(node.length, nodeLength(depth, position));
+        }
       }
       assert.equal(tree.nodes[3]![909]!.length, 183);
     });
