@@ -103,6 +103,13 @@ export class ReceiveChains {
     return this.nextRoot.slice();
   }
 
+  /** Bytes of key material held across all epochs (for memory bounds). */
+  keyMaterialBytes(): number {
+    let total = 0;
+    for (const epoch of this.epochs.values()) total += epoch.heldKeyBytes;
+    return total;
+  }
+
   /** The highest epoch derived so far (current or speculative). */
   get highestDerived(): number {
     return this.nextEpoch - 1;

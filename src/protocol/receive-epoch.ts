@@ -1,18 +1,21 @@
 /**
- * The receive keys of one epoch. Keys are derived forward in chain steps of 18 as packets
- * ask for them, kept until used (each exactly once) or until they fall more than
- * REORDER_WINDOW counters behind the highest authenticated counter, then erased.
- * Derivation ahead is bounded by MAX_SKIP counters past the highest authenticated one,
- * so a forged counter can cost some hashing but never unbounded memory, and only an
- * authenticated packet moves the window.
+ * The receive keys of one epoch. Packet keys come in blocks of 18, block b produced by
+ * KDF(19, c_b) together with the next chain key c_{b+1}. The epoch remembers c_b for
+ * every block still in its window and materialises a block's 18 keys only when a packet
+ * for it arrives, so skipping far ahead after a loss burst costs 32 bytes per block.
+ *
+ * Rules: each key opens at most one packet and is erased when used; blocks more than
+ * REORDER_WINDOW counters behind the highest authenticated counter are erased; keys are
+ * derived at most MAX_SKIP counters past it. Only authenticated packets move the window,
+ * so a forged packet can cost some hashing (cached) but never a lost genuine packet.
  */
 import { KEY_BYTES, type SymmetricPrimitives } from '../crypto/symmetric.ts';
 import { KEYS_PER_CHAIN_STEP } from './constants.ts';
 import { chainStep } from './send-chain.ts';
 
-/** Counters accepted past the highest authenticated one (a loss burst of this size survives). */
-export const MAX_SKIP = 2048;
-/** Counters kept behind the highest authenticated one (reordering depth). */
+/** Counters accepted past the highest authenticated one: a loss burst this long survives. */
+export const MAX_SKIP = 8192;
+/** Counters kept behind the highest authenticated one: the tolerated reordering depth. */
 export const REORDER_WINDOW = 1024;
 
 const FULL_MASK = (1 << KEYS_PER_CHAIN_STEP) - 1;
@@ -21,6 +24,8 @@ interface KeyBlock {
   keys: Uint8Array;
   /** Bit i set = key i of the block is still unused. */
   unused: number;
+  /** Whether any key of the block has authenticated a packet. */
+  touched: boolean;
 }
 
 export type KeyLookup =
@@ -30,80 +35,109 @@ export type KeyLookup =
 export class ReceiveEpoch {
   /** When the epoch's 120 s clock started (first authenticated use), or null if not yet. */
   clockStart: number | null = null;
-  private chain: Uint8Array;
+  /** c_b for blocks lowestBlock ≤ b ≤ frontier that are neither used up nor pruned. */
+  private readonly chainKeys = new Map<number, Uint8Array>();
   private readonly blocks = new Map<number, KeyBlock>();
-  private derivedBlocks = 0;
+  private frontier = 0;
+  private lowestBlock = 0;
   private highest = -1;
 
   constructor(
     private readonly sym: SymmetricPrimitives,
     readonly epoch: number,
-    chain: Uint8Array,
+    firstChainKey: Uint8Array,
   ) {
-    this.chain = chain;
+    this.chainKeys.set(0, firstChainKey);
   }
 
   /** The key for `counter` if it is still available (derives forward as needed). */
   key(counter: number): KeyLookup {
-    const blockIndex = Math.floor(counter / KEYS_PER_CHAIN_STEP);
-    if (blockIndex >= this.derivedBlocks) {
+    const index = Math.floor(counter / KEYS_PER_CHAIN_STEP);
+    if (index > this.frontier) {
       if (counter > this.highest + MAX_SKIP) return { ok: false, reason: 'too-far-ahead' };
-      while (this.derivedBlocks <= blockIndex) this.deriveBlock();
+      while (this.frontier < index) this.advanceFrontier();
     }
-    const block = this.blocks.get(blockIndex);
-    const bit = 1 << (counter % KEYS_PER_CHAIN_STEP);
-    if (block === undefined || (block.unused & bit) === 0)
+    const block = this.blocks.get(index) ?? this.materialise(index);
+    const slot = counter % KEYS_PER_CHAIN_STEP;
+    if (block === null || (block.unused & (1 << slot)) === 0)
       return { ok: false, reason: 'replayed-or-expired' };
-    const offset = (counter % KEYS_PER_CHAIN_STEP) * KEY_BYTES;
-    return { ok: true, key: block.keys.subarray(offset, offset + KEY_BYTES) };
+    return { ok: true, key: block.keys.subarray(slot * KEY_BYTES, (slot + 1) * KEY_BYTES) };
+  }
+
+  /** After a failed authentication: forget materialised keys nobody has used yet. */
+  release(counter: number): void {
+    const index = Math.floor(counter / KEYS_PER_CHAIN_STEP);
+    const block = this.blocks.get(index);
+    if (block !== undefined && !block.touched) {
+      block.keys.fill(0);
+      this.blocks.delete(index);
+    }
   }
 
   /** Records that `counter` authenticated: erases its key and slides the window. */
   consume(counter: number): void {
-    const blockIndex = Math.floor(counter / KEYS_PER_CHAIN_STEP);
-    const block = this.blocks.get(blockIndex);
+    const index = Math.floor(counter / KEYS_PER_CHAIN_STEP);
+    const block = this.blocks.get(index);
     if (block === undefined) return;
     const slot = counter % KEYS_PER_CHAIN_STEP;
     block.unused &= ~(1 << slot);
+    block.touched = true;
     block.keys.fill(0, slot * KEY_BYTES, (slot + 1) * KEY_BYTES);
-    if (block.unused === 0) this.dropBlock(blockIndex);
+    if (block.unused === 0) this.dropBlock(index);
     if (counter > this.highest) {
       this.highest = counter;
-      this.pruneBehind(counter - REORDER_WINDOW);
+      this.pruneBelow(Math.floor((counter - REORDER_WINDOW) / KEYS_PER_CHAIN_STEP));
     }
   }
 
-  /** Number of unused keys held (for memory accounting and tests). */
-  get heldKeys(): number {
-    let count = 0;
-    for (const block of this.blocks.values()) {
-      for (let bits = block.unused; bits !== 0; bits &= bits - 1) count++;
-    }
-    return count;
+  /** Bytes of key material held (for memory accounting and tests). */
+  get heldKeyBytes(): number {
+    return this.chainKeys.size * KEY_BYTES + this.blocks.size * KEYS_PER_CHAIN_STEP * KEY_BYTES;
   }
 
   close(): void {
-    this.chain.fill(0);
-    for (const index of [...this.blocks.keys()]) this.dropBlock(index);
+    for (const key of this.chainKeys.values()) key.fill(0);
+    for (const block of this.blocks.values()) block.keys.fill(0);
+    this.chainKeys.clear();
+    this.blocks.clear();
   }
 
-  private deriveBlock(): void {
-    const step = chainStep(this.sym, this.chain);
-    this.chain.fill(0);
-    this.chain = step.chain;
-    this.blocks.set(this.derivedBlocks, { keys: step.keys, unused: FULL_MASK });
-    this.derivedBlocks++;
+  private advanceFrontier(): void {
+    const current = this.chainKeys.get(this.frontier)!;
+    const step = chainStep(this.sym, current);
+    step.keys.fill(0);
+    this.frontier++;
+    this.chainKeys.set(this.frontier, step.chain);
   }
 
-  private pruneBehind(lowestKept: number): void {
-    const firstKeptBlock = Math.floor(lowestKept / KEYS_PER_CHAIN_STEP);
-    for (const index of this.blocks.keys()) {
-      if (index < firstKeptBlock) this.dropBlock(index);
+  private materialise(index: number): KeyBlock | null {
+    const chain = this.chainKeys.get(index);
+    if (chain === undefined) return null;
+    const step = chainStep(this.sym, chain);
+    if (index === this.frontier) {
+      this.frontier++;
+      this.chainKeys.set(this.frontier, step.chain);
+    } else {
+      step.chain.fill(0);
     }
+    const block = { keys: step.keys, unused: FULL_MASK, touched: false };
+    this.blocks.set(index, block);
+    return block;
   }
 
   private dropBlock(index: number): void {
     this.blocks.get(index)?.keys.fill(0);
     this.blocks.delete(index);
+    if (index < this.frontier) {
+      this.chainKeys.get(index)?.fill(0);
+      this.chainKeys.delete(index);
+    }
+  }
+
+  private pruneBelow(firstKept: number): void {
+    while (this.lowestBlock < Math.min(firstKept, this.frontier)) {
+      this.dropBlock(this.lowestBlock);
+      this.lowestBlock++;
+    }
   }
 }

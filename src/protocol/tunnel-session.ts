@@ -104,7 +104,10 @@ export class TunnelSession {
     const key = epoch.epoch.key(view.value.counter);
     if (!key.ok) return key;
     const plaintext = openTunnelPacket(this.sym, key.key, view.value);
-    if (plaintext === null) return { ok: false, reason: 'authentication failed' };
+    if (plaintext === null) {
+      epoch.epoch.release(view.value.counter);
+      return { ok: false, reason: 'authentication failed' };
+    }
     epoch.epoch.consume(view.value.counter);
     this.receive.authenticated(epoch.epoch, now);
     const where = { epoch: view.value.epoch, counter: view.value.counter };
@@ -128,6 +131,11 @@ export class TunnelSession {
       receiveEpoch: this.receive.newestEpoch,
       receiveEpochsHeld: this.receive.startedEpochs(),
     };
+  }
+
+  /** Bytes of receive key material held (bounded whatever the peer or an attacker sends). */
+  keyMaterialBytes(): number {
+    return this.receive.keyMaterialBytes();
   }
 
   /**
