@@ -22,7 +22,10 @@ interface Backend {
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
-async function benchBackend(backend: Backend, record: (row: string, value: number) => void): Promise<void> {
+async function benchBackend(
+  backend: Backend,
+  record: (row: string, value: number) => void,
+): Promise<void> {
   const { sym, kem } = backend;
   const key = random(32);
   const nonce = new Uint8Array(12);
@@ -32,8 +35,14 @@ async function benchBackend(backend: Backend, record: (row: string, value: numbe
     const ad = random(40);
     const sealedWithAd = sym.aeadSeal(key, nonce, data, ad);
     record(`H (${size} B)`, (await measure('h', () => sym.hash(data))).opsPerSecond);
-    record(`AEAD seal ${size} B`, (await measure('seal', () => sym.aeadSeal(key, nonce, data, ad))).opsPerSecond);
-    record(`AEAD open ${size} B`, (await measure('open', () => sym.aeadOpen(key, nonce, sealedWithAd, ad))).opsPerSecond);
+    record(
+      `AEAD seal ${size} B`,
+      (await measure('seal', () => sym.aeadSeal(key, nonce, data, ad))).opsPerSecond,
+    );
+    record(
+      `AEAD open ${size} B`,
+      (await measure('open', () => sym.aeadOpen(key, nonce, sealedWithAd, ad))).opsPerSecond,
+    );
     void sealed;
   }
   record('KDF(19) chain step', (await measure('kdf19', () => kdf(sym, 19, key))).opsPerSecond);
@@ -44,15 +53,47 @@ async function benchBackend(backend: Backend, record: (row: string, value: numbe
 
   const budget = { budgetMs: 1500, minIterations: 2 };
   const mceliece = await kem.keypair('mceliece6960119');
-  record('McEliece keygen', (await measure('mk', () => kem.keypair('mceliece6960119'), { budgetMs: 1, minIterations: 1 })).opsPerSecond);
+  record(
+    'McEliece keygen',
+    (await measure('mk', () => kem.keypair('mceliece6960119'), { budgetMs: 1, minIterations: 1 }))
+      .opsPerSecond,
+  );
   const mEnc = await kem.encapsulate('mceliece6960119', mceliece.publicKey);
-  record('McEliece enc', (await measure('me', () => kem.encapsulate('mceliece6960119', mceliece.publicKey), budget)).opsPerSecond);
-  record('McEliece dec', (await measure('md', () => kem.decapsulate('mceliece6960119', mEnc.ciphertext, mceliece.secretKey), budget)).opsPerSecond);
+  record(
+    'McEliece enc',
+    (await measure('me', () => kem.encapsulate('mceliece6960119', mceliece.publicKey), budget))
+      .opsPerSecond,
+  );
+  record(
+    'McEliece dec',
+    (
+      await measure(
+        'md',
+        () => kem.decapsulate('mceliece6960119', mEnc.ciphertext, mceliece.secretKey),
+        budget,
+      )
+    ).opsPerSecond,
+  );
   const ntru = await kem.keypair('sntrup761');
   const nEnc = await kem.encapsulate('sntrup761', ntru.publicKey);
-  record('sntrup761 keygen', (await measure('nk', () => kem.keypair('sntrup761'), budget)).opsPerSecond);
-  record('sntrup761 enc', (await measure('ne', () => kem.encapsulate('sntrup761', ntru.publicKey), budget)).opsPerSecond);
-  record('sntrup761 dec', (await measure('nd', () => kem.decapsulate('sntrup761', nEnc.ciphertext, ntru.secretKey), budget)).opsPerSecond);
+  record(
+    'sntrup761 keygen',
+    (await measure('nk', () => kem.keypair('sntrup761'), budget)).opsPerSecond,
+  );
+  record(
+    'sntrup761 enc',
+    (await measure('ne', () => kem.encapsulate('sntrup761', ntru.publicKey), budget)).opsPerSecond,
+  );
+  record(
+    'sntrup761 dec',
+    (
+      await measure(
+        'nd',
+        () => kem.decapsulate('sntrup761', nEnc.ciphertext, ntru.secretKey),
+        budget,
+      )
+    ).opsPerSecond,
+  );
 
   const staticX25519 = random(32);
   const ephemeralX25519 = random(32);
@@ -63,12 +104,22 @@ async function benchBackend(backend: Backend, record: (row: string, value: numbe
   };
   const prekey = { c0: mEnc.ciphertext, k0: mEnc.sharedSecret };
   const handshake = await initiateHandshake(sym, kem, prekey, server, random);
-  record('handshake initiator (prekey)', (await measure('hi', () => initiateHandshake(sym, kem, prekey, server, random), budget)).opsPerSecond);
+  record(
+    'handshake initiator (prekey)',
+    (await measure('hi', () => initiateHandshake(sym, kem, prekey, server, random), budget))
+      .opsPerSecond,
+  );
   const secrets = { mcelieceSk: mceliece.secretKey, x25519Sk: staticX25519 };
   const ephemerals = [{ ekemSk: ntru.secretKey, x25519Sk: ephemeralX25519 }];
   record(
     'handshake responder',
-    (await measure('hr', () => respondToHandshake(sym, kem, handshake!.message, secrets, ephemerals), budget)).opsPerSecond,
+    (
+      await measure(
+        'hr',
+        () => respondToHandshake(sym, kem, handshake!.message, secrets, ephemerals),
+        budget,
+      )
+    ).opsPerSecond,
   );
 }
 
@@ -86,7 +137,11 @@ async function main(): Promise<void> {
     });
     await backend.kem.close();
   }
-  printTable('crypto operations per second (one at a time, this machine)', ['fast', 'portable'], rows);
+  printTable(
+    'crypto operations per second (one at a time, this machine)',
+    ['fast', 'portable'],
+    rows,
+  );
 }
 
 await main();

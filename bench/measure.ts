@@ -29,12 +29,18 @@ export function formatRate(opsPerSecond: number): string {
   return opsPerSecond.toFixed(opsPerSecond >= 10 ? 1 : 2);
 }
 
-export function printTable(title: string, columns: string[], rows: Map<string, Map<string, number>>): void {
+export function printTable(
+  title: string,
+  columns: string[],
+  rows: Map<string, Map<string, number>>,
+): void {
   console.log(`\n${title}`);
   const width = Math.max(...[...rows.keys()].map((k) => k.length), 10);
   console.log(`${'operation'.padEnd(width)}  ${columns.map((c) => c.padStart(14)).join('  ')}`);
   for (const [row, values] of rows) {
-    const cells = columns.map((c) => (values.has(c) ? formatRate(values.get(c)!) : '-').padStart(14));
+    const cells = columns.map((c) =>
+      (values.has(c) ? formatRate(values.get(c)!) : '-').padStart(14),
+    );
     console.log(`${row.padEnd(width)}  ${cells.join('  ')}`);
   }
 }

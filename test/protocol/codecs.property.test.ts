@@ -10,7 +10,6 @@ import { base32Decode, base32Encode } from '../../src/protocol/base32.ts';
 import { isCookie, openCookie, sealCookie } from '../../src/protocol/cookie.ts';
 import { parseHandshake } from '../../src/protocol/handshake.ts';
 import { rewriteInnerPacket } from '../../src/protocol/ipv4.ts';
-import { NODE_COUNTS, nodeLength } from '../../src/protocol/keytree.ts';
 import {
   encodeEphemeralKeyRequest,
   encodeEphemeralKeyResponse,
@@ -19,6 +18,7 @@ import {
   parseKeyRequest,
   parseKeyResponse,
 } from '../../src/protocol/keyserver-messages.ts';
+import { NODE_COUNTS, nodeLength } from '../../src/protocol/keytree.ts';
 import { formatPq1Label, parsePq1Name } from '../../src/protocol/names.ts';
 import { parseTunnelPacket } from '../../src/protocol/tunnel-packet.ts';
 
@@ -26,7 +26,12 @@ const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const port = fc.integer({ min: 0, max: 0xffff });
 const nodeRef = fc
   .integer({ min: 1, max: 3 })
-  .chain((depth) => fc.record({ depth: fc.constant(depth), position: fc.integer({ min: 0, max: NODE_COUNTS[depth]! - 1 }) }));
+  .chain((depth) =>
+    fc.record({
+      depth: fc.constant(depth),
+      position: fc.integer({ min: 0, max: NODE_COUNTS[depth]! - 1 }),
+    }),
+  );
 
 function neverThrows(parse: (b: Uint8Array) => unknown) {
   fc.assert(
@@ -85,32 +90,43 @@ describe('codec properties', () => {
 
   it('ephemeral key messages round-trip and wrong types are refused', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1158, maxLength: 1158 }), bytes32, (ekemPk, x25519Pk) => {
-        const response = encodeEphemeralKeyResponse(ekemPk, x25519Pk);
-        const parsed = parseKeyResponse(response);
-        assert.ok(parsed.ok && parsed.value.kind === 'ephemeral');
-        assert.deepEqual(parsed.value.ekemPk, ekemPk);
-        assert.equal(response.length, encodeEphemeralKeyRequest().length);
-        const wrongType = response.slice();
-        wrongType[0] = 0xf4;
-        assert.equal(parseKeyResponse(wrongType).ok, false);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1158, maxLength: 1158 }),
+        bytes32,
+        (ekemPk, x25519Pk) => {
+          const response = encodeEphemeralKeyResponse(ekemPk, x25519Pk);
+          const parsed = parseKeyResponse(response);
+          assert.ok(parsed.ok && parsed.value.kind === 'ephemeral');
+          assert.deepEqual(parsed.value.ekemPk, ekemPk);
+          assert.equal(response.length, encodeEphemeralKeyRequest().length);
+          const wrongType = response.slice();
+          wrongType[0] = 0xf4;
+          assert.equal(parseKeyResponse(wrongType).ok, false);
+        },
+      ),
       { numRuns: 20 },
     );
   });
 
   it('cookies round-trip; anything not exactly a cookie is refused', () => {
     fc.assert(
-      fc.property(bytes32, bytes32, bytes32, bytes32, fc.integer({ min: 0, max: 0xffffffff }), (key, tid, s, r, epoch) => {
-        const contents = { tid, epoch, sendRoot: s, receiveRoot: r };
-        const cookie = sealCookie(sym, key, new Uint8Array(12), 1_700_000_000, contents);
-        assert.ok(isCookie(cookie));
-        const opened = openCookie(sym, cookie, () => key);
-        assert.ok(opened.ok);
-        assert.deepEqual({ ...opened.value, timestamp: 0 }, { ...contents, timestamp: 0 });
-        assert.equal(openCookie(sym, cookie.subarray(1), () => key).ok, false);
-        assert.equal(openCookie(sym, new Uint8Array([...cookie, 0]), () => key).ok, false);
-      }),
+      fc.property(
+        bytes32,
+        bytes32,
+        bytes32,
+        bytes32,
+        fc.integer({ min: 0, max: 0xffffffff }),
+        (key, tid, s, r, epoch) => {
+          const contents = { tid, epoch, sendRoot: s, receiveRoot: r };
+          const cookie = sealCookie(sym, key, new Uint8Array(12), 1_700_000_000, contents);
+          assert.ok(isCookie(cookie));
+          const opened = openCookie(sym, cookie, () => key);
+          assert.ok(opened.ok);
+          assert.deepEqual({ ...opened.value, timestamp: 0 }, { ...contents, timestamp: 0 });
+          assert.equal(openCookie(sym, cookie.subarray(1), () => key).ok, false);
+          assert.equal(openCookie(sym, new Uint8Array([...cookie, 0]), () => key).ok, false);
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -22,15 +22,40 @@ function transportVerifies(packet: Uint8Array): boolean {
   const headerLength = (packet[0]! & 15) * 4;
   const segment = packet.subarray(headerLength);
   const protocol = packet[9]!;
-  const pseudo = protocol === 1 ? 0 : onesComplementSum(packet.subarray(12, 20), protocol + segment.length);
+  const pseudo =
+    protocol === 1 ? 0 : onesComplementSum(packet.subarray(12, 20), protocol + segment.length);
   return onesComplementSum(segment, pseudo) === 0xffff;
 }
 
 function udpPacket(payload: number[]): Uint8Array {
   const total = 28 + payload.length;
   const packet = new Uint8Array(total);
-  packet.set([0x45, 0, total >> 8, total & 0xff, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 43, 0, 1, 10, 42, 0, 9]);
-  packet.set([0x30, 0x39, 0x00, 0x35, (8 + payload.length) >> 8, (8 + payload.length) & 0xff, 0x12, 0x34], 20);
+  packet.set([
+    0x45,
+    0,
+    total >> 8,
+    total & 0xff,
+    0,
+    1,
+    0x40,
+    0,
+    64,
+    17,
+    0,
+    0,
+    10,
+    43,
+    0,
+    1,
+    10,
+    42,
+    0,
+    9,
+  ]);
+  packet.set(
+    [0x30, 0x39, 0x00, 0x35, (8 + payload.length) >> 8, (8 + payload.length) & 0xff, 0x12, 0x34],
+    20,
+  );
   packet.set(payload, 28);
   return packet;
 }
@@ -40,7 +65,11 @@ describe('IPv4 rewrite', () => {
     const header = fromHex('450000730000400040110000c0a80001c0a800c7');
     const packet = new Uint8Array(0x73);
     packet.set(header);
-    const out = rewriteInnerPacket(packet, parseIpv4Address('192.168.0.1'), parseIpv4Address('192.168.0.199'));
+    const out = rewriteInnerPacket(
+      packet,
+      parseIpv4Address('192.168.0.1'),
+      parseIpv4Address('192.168.0.199'),
+    );
     assert.ok(out.ok);
     assert.equal((out.value[10]! << 8) | out.value[11]!, 0xb861);
   });
@@ -50,7 +79,11 @@ describe('IPv4 rewrite', () => {
     const zeroed = zeroDestination(packet);
     assert.ok(zeroed.ok);
     assert.deepEqual([...zeroed.value.subarray(16, 20)], [0, 0, 0, 0]);
-    const out = rewriteInnerPacket(zeroed.value, parseIpv4Address('10.42.0.7'), parseIpv4Address('10.42.0.1'));
+    const out = rewriteInnerPacket(
+      zeroed.value,
+      parseIpv4Address('10.42.0.7'),
+      parseIpv4Address('10.42.0.1'),
+    );
     assert.ok(out.ok);
     const view = inspectIpv4(out.value);
     assert.ok(view.ok);
@@ -68,7 +101,9 @@ describe('IPv4 rewrite', () => {
     const tcpOut = rewriteInnerPacket(tcp, 0x0a2a0002, 0x0a2a0001);
     assert.ok(tcpOut.ok && transportVerifies(tcpOut.value));
     const icmp = new Uint8Array(28);
-    icmp.set([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 0, 0xde, 0xad, 0, 1, 0, 1]);
+    icmp.set([
+      0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 0, 0xde, 0xad, 0, 1, 0, 1,
+    ]);
     const icmpOut = rewriteInnerPacket(icmp, 0x0a2b0002, 0x0a2b0001);
     assert.ok(icmpOut.ok && transportVerifies(icmpOut.value));
     const noChecksum = udpPacket([9]);
@@ -97,9 +132,30 @@ describe('IPv4 rewrite', () => {
     const cases: [string, Uint8Array][] = [
       ['empty', new Uint8Array(0)],
       ['IPv6', new Uint8Array(40).fill(0x60, 0, 1)],
-      ['short header length', (() => { const p = udpPacket([1]); p[0] = 0x44; return p; })()],
-      ['total length beyond the packet', (() => { const p = udpPacket([1]); p[3] = 200; return p; })()],
-      ['truncated UDP header', (() => { const p = udpPacket([]).subarray(0, 24); p[3] = 24; return p; })()],
+      [
+        'short header length',
+        (() => {
+          const p = udpPacket([1]);
+          p[0] = 0x44;
+          return p;
+        })(),
+      ],
+      [
+        'total length beyond the packet',
+        (() => {
+          const p = udpPacket([1]);
+          p[3] = 200;
+          return p;
+        })(),
+      ],
+      [
+        'truncated UDP header',
+        (() => {
+          const p = udpPacket([]).subarray(0, 24);
+          p[3] = 24;
+          return p;
+        })(),
+      ],
     ];
     for (const [what, packet] of cases) {
       const out = rewriteInnerPacket(packet, 1, 2);
