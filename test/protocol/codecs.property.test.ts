@@ -24,14 +24,12 @@ import { parseTunnelPacket } from '../../src/protocol/tunnel-packet.ts';
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const port = fc.integer({ min: 0, max: 0xffff });
-const nodeRef = fc
-  .integer({ min: 1, max: 3 })
-  .chain((depth) =>
-    fc.record({
-      depth: fc.constant(depth),
-      position: fc.integer({ min: 0, max: NODE_COUNTS[depth]! - 1 }),
-    }),
-  );
+const nodeRef = fc.integer({ min: 1, max: 3 }).chain((depth) =>
+  fc.record({
+    depth: fc.constant(depth),
+    position: fc.integer({ min: 0, max: NODE_COUNTS[depth]! - 1 }),
+  }),
+);
 
 function neverThrows(parse: (b: Uint8Array) => unknown) {
   fc.assert(
