@@ -122,7 +122,8 @@ export function parseKeyResponse(bytes: Uint8Array): Result<KeyResponse> {
 
 export interface KeyServerMaterial {
   node(depth: number, position: number): Uint8Array;
-  currentEphemeral(): EphemeralKeyResponse;
+  /** The current slot's public keys, or null while none exist yet. */
+  currentEphemeral(): EphemeralKeyResponse | null;
 }
 
 /**
@@ -139,6 +140,7 @@ export function answerKeyRequest(
   let answer: Uint8Array;
   if (request.value.kind === 'ephemeral') {
     const keys = material.currentEphemeral();
+    if (keys === null) return fail('no ephemeral key available yet');
     answer = encodeEphemeralKeyResponse(keys.ekemPk, keys.x25519Pk);
   } else {
     const { depth, position } = request.value;

@@ -125,6 +125,14 @@ export class TunnelSession {
     return !this.closed && this.receive.expire(now);
   }
 
+  get sendEpoch(): number {
+    return this.send.epoch;
+  }
+
+  get receiveEpoch(): number {
+    return this.receive.newestEpoch;
+  }
+
   state(): TunnelEpochState {
     return {
       sendEpoch: this.send.epoch,

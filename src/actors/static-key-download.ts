@@ -1,0 +1,77 @@
+/**
+ * Static-key download (client, PROTOCOL.md §2 and §4): fetch the server's key tree level
+ * by level — the depth-1 node, then the 26 depth-2 nodes, then the 910 leaves — each node
+ * verified against its parent before it is stored. Each level is one congestion-
+ * controlled transfer (streams/key-transfer.ts) run by the `transferLevel` actor.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+
+export interface DownloadContext {
+  levelsDone: number;
+  error: string | null;
+}
+
+export interface DownloadOutput {
+  complete: boolean;
+  error: string | null;
+}
+
+export const staticKeyDownloadMachine = setup({
+  types: {
+    context: {} as DownloadContext,
+    output: {} as DownloadOutput,
+  },
+  actors: {
+    transferLevel: fromPromise<void, { depth: number }>(async () => {
+      throw new Error('transferLevel not provided');
+    }),
+  },
+}).createMachine({
+  id: 'staticKeyDownload',
+  description:
+    'PROTOCOL.md §2/§4: the 1 MB key tree, level by level, every node checked against its parent',
+  context: { levelsDone: 0, error: null },
+  initial: 'level1',
+  states: {
+    level1: {
+      description: 'Depth 1: one 832-byte node, checked against the pkh from DNS',
+      invoke: {
+        src: 'transferLevel',
+        input: { depth: 1 },
+        onDone: { target: 'level2', actions: assign({ levelsDone: 1 }) },
+        onError: {
+          target: 'failed',
+          actions: assign({ error: ({ event }) => String(event.error) }),
+        },
+      },
+    },
+    level2: {
+      description: 'Depth 2: 26 nodes of leaf hashes, each checked against the depth-1 node',
+      invoke: {
+        src: 'transferLevel',
+        input: { depth: 2 },
+        onDone: { target: 'leaves', actions: assign({ levelsDone: 2 }) },
+        onError: {
+          target: 'failed',
+          actions: assign({ error: ({ event }) => String(event.error) }),
+        },
+      },
+    },
+    leaves: {
+      description:
+        'Depth 3: 910 leaves (McEliece pk ‖ X25519 pk), each checked against its depth-2 node',
+      invoke: {
+        src: 'transferLevel',
+        input: { depth: 3 },
+        onDone: { target: 'complete', actions: assign({ levelsDone: 3 }) },
+        onError: {
+          target: 'failed',
+          actions: assign({ error: ({ event }) => String(event.error) }),
+        },
+      },
+    },
+    complete: { type: 'final' },
+    failed: { type: 'final' },
+  },
+  output: ({ context }) => ({ complete: context.levelsDone === 3, error: context.error }),
+});

@@ -1,0 +1,112 @@
+/**
+ * The client's conversations with a key server (PROTOCOL.md §4): the ephemeral-key fetch
+ * (one padded request, bounded retries with backoff) and one level of the static-key
+ * download (a congestion-controlled NodeTransfer feeding the tree assembler).
+ */
+import { filter, type Observable } from 'rxjs';
+import {
+  type EphemeralKeyResponse,
+  encodeEphemeralKeyRequest,
+  encodeStaticKeyRequest,
+  type KeyResponse,
+} from '../protocol/keyserver-messages.ts';
+import type { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
+import {
+  DEFAULT_TRANSFER_OPTIONS,
+  NodeTransfer,
+  type TransferOptions,
+} from '../streams/key-transfer.ts';
+import type { EngineClock } from './clock.ts';
+import type { Counters } from './counters.ts';
+
+export interface KeyServerEndpoint {
+  address: string;
+  port: number;
+}
+
+export interface SourcedKeyResponse {
+  response: KeyResponse;
+  address: string;
+  port: number;
+}
+
+export interface KeyFetchContext {
+  clock: EngineClock;
+  responses: Observable<SourcedKeyResponse>;
+  send(data: Uint8Array, address: string, port: number): void;
+  counters: Counters;
+}
+
+function fromServer(server: KeyServerEndpoint) {
+  return filter((r: SourcedKeyResponse) => r.address === server.address && r.port === server.port);
+}
+
+export function fetchEphemeralKeys(
+  context: KeyFetchContext,
+  server: KeyServerEndpoint,
+  { attempts = 5, firstTimeoutMs = 500 } = {},
+): Promise<EphemeralKeyResponse> {
+  const { clock } = context;
+  return new Promise((resolve, reject) => {
+    let attempt = 0;
+    let timer: unknown = null;
+    const subscription = context.responses.pipe(fromServer(server)).subscribe(({ response }) => {
+      if (response.kind !== 'ephemeral') return;
+      clock.clearTimeout(timer);
+      subscription.unsubscribe();
+      resolve({ ekemPk: response.ekemPk, x25519Pk: response.x25519Pk });
+    });
+    const request = encodeEphemeralKeyRequest();
+    const send = () => {
+      if (attempt >= attempts) {
+        subscription.unsubscribe();
+        reject(
+          new Error(
+            `no ephemeral key from ${server.address}:${server.port} after ${attempts} attempts`,
+          ),
+        );
+        return;
+      }
+      const timeout = firstTimeoutMs * 2 ** attempt;
+      attempt++;
+      context.send(request, server.address, server.port);
+      timer = clock.setTimeout(send, timeout);
+    };
+    send();
+  });
+}
+
+export async function transferLevel(
+  context: KeyFetchContext,
+  server: KeyServerEndpoint,
+  assembler: KeyTreeAssembler,
+  depth: number,
+  options: TransferOptions = DEFAULT_TRANSFER_OPTIONS,
+): Promise<void> {
+  const nodes = assembler.missing().filter((n) => n.depth === depth);
+  const transfer = new NodeTransfer(
+    nodes,
+    (node) =>
+      context.send(encodeStaticKeyRequest(node.depth, node.position), server.address, server.port),
+    context.clock,
+    options,
+  );
+  const subscription = context.responses.pipe(fromServer(server)).subscribe(({ response }) => {
+    if (response.kind !== 'static') return;
+    const outcome = assembler.insert(response.depth, response.position, response.node);
+    if (outcome === 'rejected') {
+      context.counters.drop('key download: node does not verify');
+      return;
+    }
+    if (response.depth === depth)
+      transfer.answered({ depth: response.depth, position: response.position });
+  });
+  try {
+    await transfer.run();
+  } finally {
+    subscription.unsubscribe();
+    transfer.cancel();
+  }
+  context.counters.add('key download packets', transfer.stats.sent);
+  context.counters.add('key download retransmissions', transfer.stats.retransmitted);
+}

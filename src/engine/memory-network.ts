@@ -1,0 +1,106 @@
+/**
+ * An in-memory datagram network on an EngineClock: endpoints bound to (address, port),
+ * with optional latency, loss, reordering and duplication from a seeded random source.
+ * For tests, simulations and embedding the engine without sockets.
+ */
+import { Subject } from 'rxjs';
+import type { EngineClock } from './clock.ts';
+import type { Datagram, DatagramTransport } from './transport.ts';
+
+export interface LinkConditions {
+  latencyMs: number;
+  /** Probability that a datagram is lost. */
+  loss: number;
+  /** Probability that a datagram is delayed by an extra `reorderDelayMs`. */
+  reorder: number;
+  reorderDelayMs: number;
+  /** Probability that a datagram is delivered twice. */
+  duplicate: number;
+}
+
+export const PERFECT_LINK: LinkConditions = {
+  latencyMs: 5,
+  loss: 0,
+  reorder: 0,
+  reorderDelayMs: 20,
+  duplicate: 0,
+};
+
+/** A small deterministic PRNG (mulberry32) so that lossy runs are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  lost: number;
+  bytes: number;
+}
+
+export class MemoryNetwork {
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, bytes: 0 };
+  private readonly endpoints = new Map<string, Subject<Datagram>>();
+  private readonly taps: ((from: string, to: string, data: Uint8Array) => void)[] = [];
+
+  constructor(
+    private readonly clock: EngineClock,
+    public conditions: LinkConditions = PERFECT_LINK,
+    private readonly random: () => number = seededRandom(1),
+  ) {}
+
+  bind(address: string, port: number): DatagramTransport {
+    const key = `${address}:${port}`;
+    if (this.endpoints.has(key)) throw new Error(`address in use: ${key}`);
+    const subject = new Subject<Datagram>();
+    this.endpoints.set(key, subject);
+    return {
+      datagrams: subject.asObservable(),
+      send: (data, toAddress, toPort) => this.transmit(address, port, data, toAddress, toPort),
+      close: () => {
+        this.endpoints.delete(key);
+        subject.complete();
+      },
+    };
+  }
+
+  /** Observes every datagram put on the wire (for tests that inspect traffic). */
+  tap(listener: (from: string, to: string, data: Uint8Array) => void): void {
+    this.taps.push(listener);
+  }
+
+  private transmit(
+    fromAddress: string,
+    fromPort: number,
+    data: Uint8Array,
+    toAddress: string,
+    toPort: number,
+  ) {
+    const copy = data.slice();
+    this.stats.sent++;
+    this.stats.bytes += copy.length;
+    for (const tap of this.taps) tap(`${fromAddress}:${fromPort}`, `${toAddress}:${toPort}`, copy);
+    const c = this.conditions;
+    if (this.random() < c.loss) {
+      this.stats.lost++;
+      return;
+    }
+    const copies = this.random() < c.duplicate ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      const delay = c.latencyMs + (this.random() < c.reorder ? c.reorderDelayMs : 0);
+      this.clock.setTimeout(() => {
+        const target = this.endpoints.get(`${toAddress}:${toPort}`);
+        if (target === undefined) return;
+        this.stats.delivered++;
+        target.next({ data: copy, address: fromAddress, port: fromPort });
+      }, delay);
+    }
+  }
+}

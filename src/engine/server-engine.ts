@@ -1,0 +1,495 @@
+/**
+ * The embeddable PQConnect server: key server, handshake responder, tunnels and cookies
+ * over injected datagram transports, clock and randomness. Inner packets that arrive
+ * through tunnels come out of `innerPackets` (addresses rewritten, checksums repaired);
+ * replies go in through `sendInner` and leave through the tunnel of the peer whose
+ * internal address they are sent to. No root, no TUN: the daemon adds those.
+ */
+import { randomBytes } from 'node:crypto';
+import { Subject, type Subscription } from 'rxjs';
+import { type Actor, createActor, fromPromise } from 'xstate';
+import { ephemeralRotationMachine } from '../actors/ephemeral-rotation.ts';
+import { serverSessionMachine } from '../actors/server-session.ts';
+import { toHex, wipe } from '../crypto/bytes.ts';
+import type { CryptoSuite } from '../crypto/suite.ts';
+import { CookieKeyChain, openCookie, sealCookie } from '../protocol/cookie.ts';
+import { parseHandshake, respondToHandshake } from '../protocol/handshake.ts';
+import {
+  formatIpv4Address,
+  inspectIpv4,
+  parseIpv4Address,
+  rewriteInnerPacket,
+  zeroDestination,
+} from '../protocol/ipv4.ts';
+import { buildKeyTree, type KeyTree } from '../protocol/keytree.ts';
+import { ReplaySet } from '../protocol/replay-set.ts';
+import { TunnelSession } from '../protocol/tunnel-session.ts';
+import { classifyDatagram, tunnelIdKey } from '../streams/classify.ts';
+import { policyStream, SessionDataPlane } from '../streams/data-policy.ts';
+import { serveKeys } from '../streams/key-server.ts';
+import { AddressPool } from './address-pool.ts';
+import { type EngineClock, seconds, systemClock } from './clock.ts';
+import { Counters } from './counters.ts';
+import { EphemeralKeyStore } from './ephemeral-keys.ts';
+import { type KeepaliveTimes, keepaliveDue } from './keepalive.ts';
+import { SessionEventBus } from './session-events.ts';
+import type { Datagram, DatagramTransport } from './transport.ts';
+
+export interface ServerKeys {
+  mceliecePk: Uint8Array;
+  mcelieceSk: Uint8Array;
+  x25519Pk: Uint8Array;
+  x25519Sk: Uint8Array;
+  /** Long-term secret that seeds the cookie-key chain. */
+  sessionKey: Uint8Array;
+}
+
+export interface ServerEngineOptions {
+  suite: CryptoSuite;
+  keys: ServerKeys;
+  cryptoTransport: DatagramTransport;
+  keyTransport: DatagramTransport;
+  clock?: EngineClock;
+  random?: (length: number) => Uint8Array;
+  /** The server's own tunnel address; peers get the others of its /prefixLength. */
+  tunnelAddress?: string;
+  prefixLength?: number;
+  /** Deliver inner packets to this address instead of tunnelAddress (server-in-a-bottle). */
+  hostAddress?: string;
+  /** Most tunnels held at once; beyond it the least recently active one is offloaded by cookie. */
+  maxSessions?: number;
+  maxPendingHandshakes?: number;
+  ephemeralSlotsAhead?: number;
+  log?: (message: string) => void;
+}
+
+interface ServerSessionRecord extends KeepaliveTimes {
+  id: string;
+  tunnel: TunnelSession;
+  actor: Actor<typeof serverSessionMachine>;
+  dataPlane: SessionDataPlane;
+  peer: { address: string; port: number };
+  internalAddress: number;
+  sendEpoch: number;
+  receiveEpoch: number;
+  packetsIn: number;
+  packetsOut: number;
+}
+
+export interface ServerSessionInfo {
+  id: string;
+  state: unknown;
+  peer: string;
+  internalAddress: string;
+  sendEpoch: number;
+  receiveEpoch: number;
+  packetsIn: number;
+  packetsOut: number;
+}
+
+const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
+
+export class ServerEngine {
+  readonly counters = new Counters();
+  readonly events: SessionEventBus;
+  readonly tree: KeyTree;
+  private readonly inner = new Subject<Uint8Array>();
+  readonly innerPackets = this.inner.asObservable();
+
+  private readonly clock: EngineClock;
+  private readonly random: (length: number) => Uint8Array;
+  private readonly pool: AddressPool;
+  private readonly deliverTo: number;
+  private readonly maxSessions: number;
+  private readonly maxPending: number;
+  private readonly store = new EphemeralKeyStore();
+  private readonly cookieChain: CookieKeyChain;
+  private readonly replays = new ReplaySet();
+  private readonly cookieReplays = new ReplaySet();
+  private readonly byTunnel = new Map<string, ServerSessionRecord>();
+  private readonly byAddress = new Map<number, ServerSessionRecord>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly rotation: Actor<typeof ephemeralRotationMachine>;
+  private readonly firstKeys: Promise<void>;
+  private pendingHandshakes = 0;
+  private closed = false;
+
+  constructor(private readonly options: ServerEngineOptions) {
+    const { suite, keys } = options;
+    this.clock = options.clock ?? systemClock;
+    this.events = new SessionEventBus(this.clock);
+    this.random = options.random ?? defaultRandom;
+    this.pool = new AddressPool(options.tunnelAddress ?? '10.42.0.1', options.prefixLength ?? 16);
+    this.deliverTo = parseIpv4Address(options.hostAddress ?? options.tunnelAddress ?? '10.42.0.1');
+    this.maxSessions = Math.min(options.maxSessions ?? this.pool.capacity, this.pool.capacity);
+    this.maxPending = options.maxPendingHandshakes ?? 64;
+    this.tree = buildKeyTree(suite.sym, keys.mceliecePk, keys.x25519Pk);
+    this.cookieChain = new CookieKeyChain(suite.sym, keys.sessionKey, this.random(32));
+    this.cookieChain.update(seconds(this.clock), this.random(32));
+
+    let firstKeysReady: () => void = () => {};
+    this.firstKeys = new Promise((resolve) => {
+      firstKeysReady = resolve;
+    });
+    this.rotation = this.startRotation(firstKeysReady);
+    this.subscriptions.push(
+      serveKeys(
+        options.keyTransport,
+        this.tree,
+        () => this.store.current(seconds(this.clock)),
+        this.counters,
+      ),
+      options.cryptoTransport.datagrams.subscribe((d) => this.onCryptoDatagram(d)),
+    );
+    this.log(`server engine up: pkh ${toHex(this.tree.root)}, crypto backend ${suite.backend}`);
+  }
+
+  /** Resolves once the first ephemeral keys exist (the key server can answer). */
+  ready(): Promise<void> {
+    return this.firstKeys;
+  }
+
+  /** An inner packet from the local side, addressed to a peer's internal address. */
+  sendInner(packet: Uint8Array): void {
+    const view = inspectIpv4(packet);
+    if (!view.ok) {
+      this.counters.drop(`outbound: ${view.reason}`);
+      return;
+    }
+    const record = this.byAddress.get(view.value.destination);
+    if (record === undefined) {
+      this.counters.drop('outbound: no tunnel for destination');
+      return;
+    }
+    record.dataPlane.send(packet);
+  }
+
+  sessions(): ServerSessionInfo[] {
+    return [...this.byTunnel.values()].map((r) => ({
+      id: r.id,
+      state: r.actor.getSnapshot().value,
+      peer: `${r.peer.address}:${r.peer.port}`,
+      internalAddress: formatIpv4Address(r.internalAddress),
+      sendEpoch: r.tunnel.sendEpoch,
+      receiveEpoch: r.tunnel.receiveEpoch,
+      packetsIn: r.packetsIn,
+      packetsOut: r.packetsOut,
+    }));
+  }
+
+  /** Slot start times of the ephemeral keys held (no key material). */
+  ephemeralSlots(): number[] {
+    return this.store.heldSlots();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const record of [...this.byTunnel.values()])
+      record.actor.send({ type: 'CLOSE', reason: 'server shutdown' });
+    this.rotation.stop();
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.store.close();
+    this.cookieChain.close();
+    this.inner.complete();
+    this.events.close();
+    this.log('server engine closed');
+  }
+
+  private log(message: string): void {
+    this.options.log?.(message);
+  }
+
+  private startRotation(firstKeysReady: () => void): Actor<typeof ephemeralRotationMachine> {
+    const { suite } = this.options;
+    const ahead = this.options.ephemeralSlotsAhead ?? 2;
+    const generate = async (): Promise<number> => {
+      const missing = this.store.missingSlots(seconds(this.clock), ahead);
+      for (const slot of missing) {
+        const { publicKey, secretKey } = await suite.kem.keypair('sntrup761');
+        const x25519Sk = this.random(32);
+        this.store.add(slot, {
+          ekemPk: publicKey,
+          ekemSk: secretKey,
+          x25519Sk,
+          x25519Pk: suite.sym.x25519PublicKey(x25519Sk),
+        });
+      }
+      firstKeysReady();
+      return missing.length;
+    };
+    const live = ephemeralRotationMachine.provide({
+      actors: { generateAhead: fromPromise(generate) },
+      actions: {
+        eraseExpiredSecrets: () => {
+          const now = seconds(this.clock);
+          const erased = this.store.eraseExpired(now);
+          this.cookieChain.update(now, this.random(32));
+          if (erased > 0) this.log(`erased ${erased} ephemeral key slot(s) older than 120 s`);
+        },
+        reportGenerationFailure: () => this.log('ephemeral key generation failed; retrying'),
+      },
+      delays: { UNTIL_NEXT_SLOT: () => 30_000 - (this.clock.now() % 30_000) + 1 },
+    });
+    const actor = createActor(live, { clock: this.clock });
+    actor.start();
+    return actor;
+  }
+
+  private onCryptoDatagram(datagram: Datagram): void {
+    if (this.closed) return;
+    switch (classifyDatagram(datagram)) {
+      case 'tunnel':
+        this.onTunnelPacket(datagram);
+        return;
+      case 'handshake':
+        void this.onHandshake(datagram);
+        return;
+      case 'cookie':
+        this.onCookie(datagram);
+        return;
+      default:
+        this.counters.drop('crypto port: unexpected message type');
+    }
+  }
+
+  private onTunnelPacket({ data, address, port }: Datagram): void {
+    const key = tunnelIdKey(data);
+    const record = key === null ? undefined : this.byTunnel.get(key);
+    if (record === undefined) {
+      this.counters.drop('tunnel: unknown tunnel id');
+      return;
+    }
+    const now = this.clock.now();
+    const result = record.tunnel.open(data, now / 1000);
+    if (!result.ok) {
+      this.counters.drop(`tunnel: ${result.reason}`);
+      return;
+    }
+    record.packetsIn++;
+    record.lastReceived = now;
+    if (record.peer.address !== address || record.peer.port !== port) {
+      record.peer = { address, port };
+      record.actor.send({ type: 'PEER_ROAMED', address, port });
+    }
+    this.noticeEpochs(record);
+    if (result.kind === 'cookie') {
+      this.counters.drop('tunnel: cookie sent to a server');
+      return;
+    }
+    if (result.plaintext.length === 0) {
+      this.counters.add('keepalives received');
+      return;
+    }
+    const rewritten = rewriteInnerPacket(result.plaintext, record.internalAddress, this.deliverTo);
+    if (!rewritten.ok) {
+      this.counters.drop(`inner packet: ${rewritten.reason}`);
+      return;
+    }
+    record.lastInnerTraffic = now;
+    this.inner.next(rewritten.value);
+  }
+
+  private noticeEpochs(record: ServerSessionRecord): void {
+    const { sendEpoch, receiveEpoch } = record.tunnel;
+    if (sendEpoch === record.sendEpoch && receiveEpoch === record.receiveEpoch) return;
+    record.sendEpoch = sendEpoch;
+    record.receiveEpoch = receiveEpoch;
+    record.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch });
+  }
+
+  private async onHandshake({ data, address, port }: Datagram): Promise<void> {
+    const fields = parseHandshake(data);
+    if (!fields.ok) {
+      this.counters.drop(`handshake: ${fields.reason}`);
+      return;
+    }
+    if (this.replays.has(fields.value.c0, seconds(this.clock))) {
+      this.counters.drop('handshake: replayed c0');
+      return;
+    }
+    if (this.pendingHandshakes >= this.maxPending) {
+      this.counters.drop('handshake: too many pending');
+      return;
+    }
+    this.pendingHandshakes++;
+    const { suite, keys } = this.options;
+    const ephemerals = this.store.secretsNewestFirst(seconds(this.clock));
+    const result = await respondToHandshake(suite.sym, suite.kem, data, keys, ephemerals).finally(
+      () => {
+        this.pendingHandshakes--;
+      },
+    );
+    if (this.closed) return;
+    if (!result.ok) {
+      this.counters.drop(`handshake: ${result.reason}`);
+      return;
+    }
+    const now = seconds(this.clock);
+    if (this.replays.has(result.value.c0, now)) {
+      this.counters.drop('handshake: replayed c0');
+      return;
+    }
+    this.replays.add(result.value.c0, now);
+    const { tid, initiatorRoot, responderRoot } = result.value.keys;
+    const tunnel = new TunnelSession(suite.sym, tid, responderRoot, initiatorRoot, now);
+    wipe(initiatorRoot, responderRoot);
+    this.counters.add('handshakes accepted');
+    this.admit(tunnel, { address, port }, 'handshake');
+  }
+
+  private onCookie({ data, address, port }: Datagram): void {
+    const now = seconds(this.clock);
+    const opened = openCookie(this.options.suite.sym, data, (timestamp) =>
+      timestamp <= now + 30 && now - timestamp < 120 ? this.cookieChain.keyFor(timestamp) : null,
+    );
+    if (!opened.ok) {
+      this.counters.drop(`cookie: ${opened.reason}`);
+      return;
+    }
+    const stamp = data.subarray(8, 28);
+    if (this.cookieReplays.has(stamp, now) || this.byTunnel.has(toHex(opened.value.tid))) {
+      this.counters.drop('cookie: replayed or tunnel active');
+      return;
+    }
+    this.cookieReplays.add(stamp, now);
+    const tunnel = TunnelSession.fromCookie(this.options.suite.sym, opened.value, now);
+    wipe(opened.value.sendRoot, opened.value.receiveRoot);
+    if (tunnel === null) {
+      this.counters.drop('cookie: epoch space exhausted');
+      return;
+    }
+    this.counters.add('cookies accepted');
+    this.admit(tunnel, { address, port }, 'cookie');
+  }
+
+  /** Gives a new tunnel an address (offloading the least recently active one if full). */
+  private admit(tunnel: TunnelSession, peer: { address: string; port: number }, via: string): void {
+    if (this.byTunnel.size >= this.maxSessions) this.offloadLeastRecent();
+    const internalAddress = this.byTunnel.size < this.maxSessions ? this.pool.allocate() : null;
+    if (internalAddress === null) {
+      tunnel.close();
+      this.counters.drop('session: no address available');
+      return;
+    }
+    const id = toHex(tunnel.tid);
+    const now = this.clock.now();
+    const record = {
+      id,
+      tunnel,
+      peer,
+      internalAddress,
+      sendEpoch: tunnel.sendEpoch,
+      receiveEpoch: tunnel.receiveEpoch,
+      lastReceived: now,
+      lastSent: 0,
+      lastInnerTraffic: now,
+      packetsIn: 0,
+      packetsOut: 0,
+    } as ServerSessionRecord;
+    record.actor = this.createSessionActor(record);
+    record.dataPlane = new SessionDataPlane(policyStream(record.actor), {
+      seal: (packet) => this.sealAndSend(record, packet),
+      plain: () => this.counters.drop('outbound: no plain path on a server'),
+      drop: (reason) => this.counters.drop(`outbound: ${reason}`),
+      firstQueued: () => {},
+    });
+    this.byTunnel.set(id, record);
+    this.byAddress.set(internalAddress, record);
+    record.actor.start();
+    this.log(
+      `tunnel ${id.slice(0, 16)} up via ${via}: peer ${peer.address}:${peer.port} is ${formatIpv4Address(internalAddress)}`,
+    );
+  }
+
+  private createSessionActor(record: ServerSessionRecord): Actor<typeof serverSessionMachine> {
+    const machine = serverSessionMachine.provide({
+      actions: {
+        sendConfirmation: () => this.sendKeepalive(record),
+        maintainTunnel: () => {
+          if (keepaliveDue(record, this.clock.now())) this.sendKeepalive(record);
+        },
+        eraseTunnelKeys: () => record.tunnel.close(),
+        releaseAddress: () => this.forget(record),
+        sendCookie: () => this.sendCookie(record),
+      },
+      guards: { tunnelDead: () => !record.tunnel.isAlive(seconds(this.clock)) },
+    });
+    return createActor(machine, {
+      clock: this.clock,
+      inspect: this.events.inspector(record.id, 'serverSession'),
+      input: {
+        peer: `${record.peer.address}:${record.peer.port}`,
+        internalAddress: formatIpv4Address(record.internalAddress),
+        epoch: record.tunnel.sendEpoch,
+      },
+    });
+  }
+
+  private sealAndSend(record: ServerSessionRecord, packet: Uint8Array): void {
+    const zeroed = zeroDestination(packet);
+    if (!zeroed.ok) {
+      this.counters.drop(`outbound: ${zeroed.reason}`);
+      return;
+    }
+    const now = this.clock.now();
+    record.lastInnerTraffic = now;
+    this.transmit(record, zeroed.value, now);
+  }
+
+  private sendKeepalive(record: ServerSessionRecord): void {
+    this.transmit(record, new Uint8Array(0), this.clock.now());
+  }
+
+  private transmit(record: ServerSessionRecord, plaintext: Uint8Array, now: number): void {
+    const sealed = record.tunnel.seal(plaintext, now / 1000);
+    record.lastSent = now;
+    record.packetsOut++;
+    this.options.cryptoTransport.send(sealed, record.peer.address, record.peer.port);
+    this.noticeEpochs(record);
+  }
+
+  private sendCookie(record: ServerSessionRecord): void {
+    const roots = record.tunnel.cookieRoots();
+    const now = seconds(this.clock);
+    const key = this.cookieChain.keyFor(now);
+    if (roots === null || key === null) {
+      this.counters.drop('cookie: could not issue');
+      return;
+    }
+    const cookie = sealCookie(
+      this.options.suite.sym,
+      key,
+      this.cookieChain.nextNonce(),
+      Math.floor(now),
+      {
+        tid: record.tunnel.tid,
+        ...roots,
+      },
+    );
+    wipe(roots.sendRoot, roots.receiveRoot);
+    this.transmit(record, cookie, this.clock.now());
+    this.counters.add('cookies issued');
+  }
+
+  private offloadLeastRecent(): void {
+    let oldest: ServerSessionRecord | undefined;
+    for (const record of this.byTunnel.values()) {
+      if (oldest === undefined || record.lastReceived < oldest.lastReceived) oldest = record;
+    }
+    if (oldest === undefined) return;
+    this.log(`address pool full: offloading tunnel ${oldest.id.slice(0, 16)} by cookie`);
+    oldest.actor.send({ type: 'OFFLOAD' });
+  }
+
+  private forget(record: ServerSessionRecord): void {
+    if (this.byTunnel.get(record.id) !== record) return;
+    this.byTunnel.delete(record.id);
+    this.byAddress.delete(record.internalAddress);
+    this.pool.release(record.internalAddress);
+    record.dataPlane?.close();
+    this.log(
+      `tunnel ${record.id.slice(0, 16)} gone; ${formatIpv4Address(record.internalAddress)} released`,
+    );
+  }
+}

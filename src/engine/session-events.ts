@@ -1,0 +1,57 @@
+/**
+ * The stream of session transitions the engines publish for operators, the status
+ * command and the auditors' visualizer. It is fed by XState's inspection API, so every
+ * state a session passes through appears — also transient ones such as `rekeying` — with
+ * the event that caused it. It carries states, event types and public context only —
+ * never key material.
+ */
+import { Subject } from 'rxjs';
+import type { InspectionEvent } from 'xstate';
+import type { EngineClock } from './clock.ts';
+
+export interface SessionTransition {
+  sessionId: string;
+  machine: string;
+  /** The state value as XState reports it (a string, or an object for nested states). */
+  state: unknown;
+  /** The type of the event that caused the transition. */
+  event: string;
+  /** Public context facts (addresses, epochs, attempts); never secrets. */
+  context: Record<string, unknown>;
+  at: number;
+}
+
+export class SessionEventBus {
+  readonly transitions = new Subject<SessionTransition>();
+
+  constructor(private readonly clock: EngineClock) {}
+
+  /** An `inspect` option for createActor that publishes the root actor's transitions. */
+  inspector(sessionId: string, machine: string): (event: InspectionEvent) => void {
+    let last = '';
+    return (inspection) => {
+      if (inspection.type !== '@xstate.microstep' && inspection.type !== '@xstate.snapshot') return;
+      if (inspection.rootId !== inspection.actorRef.sessionId) return;
+      const snapshot = inspection.snapshot as {
+        value?: unknown;
+        context?: Record<string, unknown>;
+      };
+      if (snapshot.value === undefined) return;
+      const key = JSON.stringify(snapshot.value);
+      if (key === last) return;
+      last = key;
+      this.transitions.next({
+        sessionId,
+        machine,
+        state: snapshot.value,
+        event: inspection.event.type,
+        context: { ...snapshot.context },
+        at: this.clock.now(),
+      });
+    };
+  }
+
+  close(): void {
+    this.transitions.complete();
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * What the engine needs from the network: datagram sockets it can send on and whose
+ * arrivals it observes, and (client side) a resolver for the TXT records of pq1 names.
+ * The daemon passes real UDP sockets and DNS; tests pass an in-memory network.
+ */
+import type { Observable } from 'rxjs';
+
+export interface Datagram {
+  data: Uint8Array;
+  address: string;
+  port: number;
+}
+
+export interface DatagramTransport {
+  readonly datagrams: Observable<Datagram>;
+  send(data: Uint8Array, address: string, port: number): void;
+  close(): void;
+}
+
+export interface TxtResolver {
+  /** The TXT strings of `name` (each record's chunks joined); rejects when there are none. */
+  resolveTxt(name: string): Promise<string[]>;
+}

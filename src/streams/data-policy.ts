@@ -1,0 +1,116 @@
+/**
+ * The data plane's view of a session: a session machine tags each state with what its
+ * packets get — 'queue' (held, bounded, until the tunnel is up), 'seal' (through the
+ * tunnel), 'plain' (the plain fallback route), or nothing (dropped). The pipeline
+ * switches on that policy (switchMap), so no packet ever passes through the machine.
+ */
+import {
+  concat,
+  defer,
+  distinctUntilChanged,
+  from,
+  map,
+  type Observable,
+  Subject,
+  type Subscription,
+  startWith,
+  switchMap,
+  tap,
+} from 'rxjs';
+import type { AnyActorRef } from 'xstate';
+
+export type DataPolicy = 'queue' | 'seal' | 'plain' | 'drop';
+
+interface TaggedSnapshot {
+  hasTag(tag: string): boolean;
+}
+
+export function policyOf(snapshot: TaggedSnapshot): DataPolicy {
+  if (snapshot.hasTag('seal')) return 'seal';
+  if (snapshot.hasTag('queue')) return 'queue';
+  if (snapshot.hasTag('plain')) return 'plain';
+  return 'drop';
+}
+
+/** The session's policy now and after every transition (completes when the actor stops). */
+export function policyStream(actor: AnyActorRef): Observable<DataPolicy> {
+  const snapshots = from(actor as unknown as Observable<TaggedSnapshot>);
+  return snapshots.pipe(
+    startWith(actor.getSnapshot() as TaggedSnapshot),
+    map(policyOf),
+    distinctUntilChanged(),
+  );
+}
+
+export interface PolicyHandlers {
+  seal(packet: Uint8Array): void;
+  plain(packet: Uint8Array): void;
+  drop(reason: string): void;
+  /** Called when a packet is queued while nothing was queued before. */
+  firstQueued(): void;
+}
+
+export class SessionDataPlane {
+  private readonly outbound = new Subject<Uint8Array>();
+  private queue: Uint8Array[] = [];
+  private readonly subscription: Subscription;
+
+  constructor(
+    policy: Observable<DataPolicy>,
+    private readonly handlers: PolicyHandlers,
+    private readonly queueLimit = 64,
+  ) {
+    this.subscription = policy.pipe(switchMap((p) => this.pipelineFor(p))).subscribe();
+  }
+
+  /** An inner packet from the local side, for this session's peer. */
+  send(packet: Uint8Array): void {
+    this.outbound.next(packet);
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  close(): void {
+    this.subscription.unsubscribe();
+    this.queue = [];
+  }
+
+  private pipelineFor(policy: DataPolicy): Observable<unknown> {
+    switch (policy) {
+      case 'seal':
+        return concat(
+          defer(() => from(this.drainQueue())),
+          this.outbound,
+        ).pipe(tap((p) => this.handlers.seal(p)));
+      case 'queue':
+        return this.outbound.pipe(tap((p) => this.enqueue(p)));
+      case 'plain':
+        return concat(
+          defer(() => from(this.drainQueue())),
+          this.outbound,
+        ).pipe(tap((p) => this.handlers.plain(p)));
+      case 'drop':
+        return defer(() => {
+          for (const _ of this.drainQueue()) this.handlers.drop('session not usable');
+          return this.outbound.pipe(tap(() => this.handlers.drop('session not usable')));
+        });
+    }
+  }
+
+  private enqueue(packet: Uint8Array): void {
+    if (this.queue.length >= this.queueLimit) {
+      this.handlers.drop('queue full while connecting');
+      return;
+    }
+    this.queue.push(packet);
+    if (this.queue.length === 1) this.handlers.firstQueued();
+  }
+
+  private drainQueue(): Uint8Array[] {
+    const drained = this.queue;
+    this.queue = [];
+    return drained;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The key-server pipeline (PROTOCOL.md §4): every datagram on the key port is answered
+ * with a tree node or the current ephemeral keys if, and only if, it is a well-formed
+ * request exactly as long as its answer. Everything else is dropped and counted.
+ */
+import type { Subscription } from 'rxjs';
+import type { Counters } from '../engine/counters.ts';
+import type { DatagramTransport } from '../engine/transport.ts';
+import { answerKeyRequest, type EphemeralKeyResponse } from '../protocol/keyserver-messages.ts';
+import type { KeyTree } from '../protocol/keytree.ts';
+
+export function serveKeys(
+  transport: DatagramTransport,
+  tree: KeyTree,
+  currentEphemeral: () => EphemeralKeyResponse | null,
+  counters: Counters,
+): Subscription {
+  return transport.datagrams.subscribe(({ data, address, port }) => {
+    const answer = answerKeyRequest(data, {
+      node: (depth, position) => tree.nodes[depth]![position]!,
+      currentEphemeral,
+    });
+    if (!answer.ok) {
+      counters.drop(`key server: ${answer.reason}`);
+      return;
+    }
+    counters.add('key server answers');
+    transport.send(answer.value, address, port);
+  });
+}

@@ -1,0 +1,219 @@
+/**
+ * Reliable, congestion-controlled transfer of key-tree nodes over UDP (PROTOCOL.md §4:
+ * "paces its requests with congestion control … must adapt to loss"). A window of
+ * requests in flight grows by slow start / additive increase on answers and halves (at
+ * most once per round trip) on timeouts; round-trip time is estimated as in RFC 6298 and
+ * sends are paced at srtt / window. Lost requests are retransmitted with exponential
+ * backoff; a node that fails maxAttempts times fails the transfer.
+ */
+import type { EngineClock } from '../engine/clock.ts';
+
+export interface TransferOptions {
+  initialWindow: number;
+  maxWindow: number;
+  initialRtoMs: number;
+  minRtoMs: number;
+  maxRtoMs: number;
+  maxAttempts: number;
+}
+
+export const DEFAULT_TRANSFER_OPTIONS: TransferOptions = {
+  initialWindow: 4,
+  maxWindow: 64,
+  initialRtoMs: 400,
+  minRtoMs: 60,
+  maxRtoMs: 5_000,
+  maxAttempts: 16,
+};
+
+export interface NodeRef {
+  depth: number;
+  position: number;
+}
+
+interface InFlight {
+  node: NodeRef;
+  sentAt: number;
+  attempts: number;
+  timer: unknown;
+}
+
+export interface TransferStats {
+  sent: number;
+  retransmitted: number;
+  answered: number;
+  window: number;
+  srttMs: number;
+}
+
+/** Requests sent back to back before the pacer waits (srtt · burst / window). */
+const PACING_BURST = 4;
+
+const keyOf = (node: NodeRef) => `${node.depth}/${node.position}`;
+
+export class NodeTransfer {
+  private readonly queue: NodeRef[];
+  private readonly attempts = new Map<string, number>();
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly remaining: Set<string>;
+  private window: number;
+  private threshold = Number.POSITIVE_INFINITY;
+  private srtt: number | null = null;
+  private rttVariance = 0;
+  private rto: number;
+  private lastReduction = Number.NEGATIVE_INFINITY;
+  private nextSendAt = 0;
+  private pumpTimer: unknown = null;
+  private finished = false;
+  private resolve: () => void = () => {};
+  private reject: (error: Error) => void = () => {};
+  readonly stats: TransferStats = { sent: 0, retransmitted: 0, answered: 0, window: 0, srttMs: 0 };
+
+  constructor(
+    nodes: readonly NodeRef[],
+    private readonly sendRequest: (node: NodeRef) => void,
+    private readonly clock: EngineClock,
+    private readonly options: TransferOptions = DEFAULT_TRANSFER_OPTIONS,
+  ) {
+    this.queue = [...nodes];
+    this.remaining = new Set(nodes.map(keyOf));
+    this.window = options.initialWindow;
+    this.rto = options.initialRtoMs;
+  }
+
+  /** Runs the transfer; resolves when every node has been answered. */
+  run(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    if (this.remaining.size === 0) this.finish();
+    else this.pump();
+    return done;
+  }
+
+  /** A verified answer for `node` arrived (duplicates and strangers are ignored). */
+  answered(node: NodeRef): void {
+    const key = keyOf(node);
+    if (this.finished || !this.remaining.has(key)) return;
+    this.remaining.delete(key);
+    this.stats.answered++;
+    const flight = this.inFlight.get(key);
+    if (flight !== undefined) {
+      this.clock.clearTimeout(flight.timer);
+      this.inFlight.delete(key);
+      if (flight.attempts === 1) this.sampleRtt(this.clock.now() - flight.sentAt);
+      this.window = Math.min(
+        this.options.maxWindow,
+        this.window + (this.window < this.threshold ? 1 : 1 / this.window),
+      );
+    } else {
+      const index = this.queue.findIndex((n) => keyOf(n) === key);
+      if (index >= 0) this.queue.splice(index, 1);
+    }
+    if (this.remaining.size === 0) this.finish();
+    else this.pump();
+  }
+
+  cancel(): void {
+    this.cleanup();
+    this.finished = true;
+  }
+
+  private pump(): void {
+    if (this.finished) return;
+    const now = this.clock.now();
+    if (now < this.nextSendAt) {
+      this.schedulePump(this.nextSendAt - now);
+      return;
+    }
+    let burst = 0;
+    while (
+      this.queue.length > 0 &&
+      this.inFlight.size < Math.floor(this.window) &&
+      burst < PACING_BURST
+    ) {
+      this.transmit(this.queue.shift()!, now);
+      burst++;
+    }
+    if (burst > 0) {
+      const roundTrip = this.srtt ?? this.options.initialRtoMs / 4;
+      this.nextSendAt = now + (roundTrip * burst) / Math.max(1, this.window);
+      if (this.queue.length > 0 && this.inFlight.size < Math.floor(this.window))
+        this.schedulePump(this.nextSendAt - now);
+    }
+    this.stats.window = this.window;
+  }
+
+  private schedulePump(delay: number): void {
+    if (this.pumpTimer !== null) return;
+    this.pumpTimer = this.clock.setTimeout(() => {
+      this.pumpTimer = null;
+      this.pump();
+    }, delay);
+  }
+
+  private transmit(node: NodeRef, now: number): void {
+    const key = keyOf(node);
+    const attempts = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempts);
+    if (attempts > 1) this.stats.retransmitted++;
+    this.stats.sent++;
+    const timer = this.clock.setTimeout(() => this.timedOut(key), this.rto);
+    this.inFlight.set(key, { node, sentAt: now, attempts, timer });
+    this.sendRequest(node);
+  }
+
+  private timedOut(key: string): void {
+    const flight = this.inFlight.get(key);
+    if (flight === undefined || this.finished) return;
+    this.inFlight.delete(key);
+    if (flight.attempts >= this.options.maxAttempts) {
+      this.fail(new Error(`key node ${key} unanswered after ${flight.attempts} attempts`));
+      return;
+    }
+    const now = this.clock.now();
+    if (now - this.lastReduction > (this.srtt ?? this.rto)) {
+      this.threshold = Math.max(2, this.window / 2);
+      this.window = Math.max(1, this.window / 2);
+      this.rto = Math.min(this.options.maxRtoMs, this.rto * 2);
+      this.lastReduction = now;
+    }
+    this.queue.unshift(flight.node);
+    this.pump();
+  }
+
+  private sampleRtt(sample: number): void {
+    if (this.srtt === null) {
+      this.srtt = sample;
+      this.rttVariance = sample / 2;
+    } else {
+      this.rttVariance = 0.75 * this.rttVariance + 0.25 * Math.abs(this.srtt - sample);
+      this.srtt = 0.875 * this.srtt + 0.125 * sample;
+    }
+    this.stats.srttMs = this.srtt;
+    this.rto = Math.min(
+      this.options.maxRtoMs,
+      Math.max(this.options.minRtoMs, this.srtt + 4 * this.rttVariance),
+    );
+  }
+
+  private finish(): void {
+    this.cleanup();
+    this.finished = true;
+    this.resolve();
+  }
+
+  private fail(error: Error): void {
+    this.cleanup();
+    this.finished = true;
+    this.reject(error);
+  }
+
+  private cleanup(): void {
+    for (const flight of this.inFlight.values()) this.clock.clearTimeout(flight.timer);
+    this.inFlight.clear();
+    if (this.pumpTimer !== null) this.clock.clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Two engines on an in-memory network with virtual time: a server at 198.51.100.1 (keys
+ * from the vectors, so no McEliece key generation) and a client at 192.0.2.1, plus
+ * helpers to build DNS answers and inner IPv4/UDP packets.
+ */
+import { after } from 'node:test';
+import dnsPacket from 'dns-packet';
+import { fromHex } from '../../src/crypto/bytes.ts';
+import { ClientEngine, type ClientEngineOptions } from '../../src/engine/client-engine.ts';
+import { VirtualClock } from '../../src/engine/clock.ts';
+import {
+  type LinkConditions,
+  MemoryNetwork,
+  PERFECT_LINK,
+  seededRandom,
+} from '../../src/engine/memory-network.ts';
+import { ServerEngine, type ServerEngineOptions } from '../../src/engine/server-engine.ts';
+import {
+  formatIpv4Address,
+  inspectIpv4,
+  parseIpv4Address,
+  repairChecksums,
+} from '../../src/protocol/ipv4.ts';
+import { formatPq1Label } from '../../src/protocol/names.ts';
+import { suiteFor } from './suites.ts';
+import { loadVectorBinary, loadVectors } from './vectors.ts';
+
+export const SERVER_ADDRESS = '198.51.100.1';
+export const CLIENT_ADDRESS = '192.0.2.1';
+
+const pktree = loadVectors<{ root: string; x25519_pk: string; x25519_sk: string }>('pktree.json');
+
+export const VECTOR_SERVER_KEYS = {
+  mceliecePk: loadVectorBinary('mceliece_pk.bin'),
+  mcelieceSk: loadVectorBinary('mceliece_sk.bin'),
+  x25519Pk: fromHex(pktree.x25519_pk),
+  x25519Sk: fromHex(pktree.x25519_sk),
+  sessionKey: new Uint8Array(32).fill(0x5e),
+};
+export const VECTOR_PKH = fromHex(pktree.root);
+
+/** Deterministic randomness for reproducible runs. */
+export function seededBytes(seed: number): (length: number) => Uint8Array {
+  const next = seededRandom(seed);
+  return (length) => Uint8Array.from({ length }, () => Math.floor(next() * 256));
+}
+
+export interface Pair {
+  clock: VirtualClock;
+  network: MemoryNetwork;
+  server: ServerEngine;
+  client: ClientEngine;
+  pq1Name: string;
+  serverLog: string[];
+  clientLog: string[];
+}
+
+export function createPair(
+  backend: 'fast' | 'portable',
+  {
+    conditions = PERFECT_LINK,
+    client = {},
+    server = {},
+    ports = { crypto: 42424, key: 42425 },
+    seed = 7,
+  }: {
+    conditions?: LinkConditions;
+    client?: Partial<ClientEngineOptions>;
+    server?: Partial<ServerEngineOptions>;
+    ports?: { crypto: number; key: number } | null;
+    seed?: number;
+  } = {},
+): Pair {
+  const clock = new VirtualClock();
+  const suite = suiteFor(backend, clock);
+  const network = new MemoryNetwork(clock, conditions, seededRandom(seed));
+  const serverLog: string[] = [];
+  const clientLog: string[] = [];
+  const serverEngine = new ServerEngine({
+    suite,
+    keys: VECTOR_SERVER_KEYS,
+    cryptoTransport: network.bind(SERVER_ADDRESS, ports?.crypto ?? 42424),
+    keyTransport: network.bind(SERVER_ADDRESS, ports?.key ?? 42425),
+    clock,
+    random: seededBytes(seed + 1),
+    log: (m) => serverLog.push(m),
+    ...server,
+  });
+  const clientEngine = new ClientEngine({
+    suite,
+    transport: network.bind(CLIENT_ADDRESS, 42423),
+    clock,
+    random: seededBytes(seed + 2),
+    log: (m) => clientLog.push(m),
+    ...client,
+  });
+  after(() => {
+    clientEngine.close();
+    serverEngine.close();
+  });
+  const pq1Name = `${formatPq1Label(VECTOR_PKH, ports ?? undefined)}.demo.test`;
+  return {
+    clock,
+    network,
+    server: serverEngine,
+    client: clientEngine,
+    pq1Name,
+    serverLog,
+    clientLog,
+  };
+}
+
+export function dnsAnswer(
+  question: string,
+  chain: { cname?: string; owner: string; address: string },
+  id = 1,
+): Uint8Array {
+  const answers: dnsPacket.Answer[] = [];
+  if (chain.cname !== undefined)
+    answers.push({ type: 'CNAME', name: question, ttl: 300, data: chain.cname });
+  answers.push({ type: 'A', name: chain.owner, ttl: 300, data: chain.address });
+  return new Uint8Array(
+    dnsPacket.encode({
+      type: 'response',
+      id,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ type: 'A', name: question }],
+      answers,
+    }),
+  );
+}
+
+export function decodeAnswerAddresses(
+  bytes: Uint8Array,
+): { name: string; address: string; ttl: number }[] {
+  const packet = dnsPacket.decode(Buffer.from(bytes));
+  return (packet.answers ?? [])
+    .filter((a) => a.type === 'A')
+    .map((a) => ({
+      name: a.name,
+      address: String((a as { data: unknown }).data),
+      ttl: (a as { ttl?: number }).ttl ?? -1,
+    }));
+}
+
+/** A UDP/IPv4 packet with valid checksums. */
+export function udpPacket(
+  source: string,
+  destination: string,
+  sourcePort: number,
+  destinationPort: number,
+  payload: Uint8Array,
+): Uint8Array {
+  const total = 28 + payload.length;
+  const packet = new Uint8Array(total);
+  const view = new DataView(packet.buffer);
+  packet[0] = 0x45;
+  view.setUint16(2, total);
+  packet[8] = 64;
+  packet[9] = 17;
+  view.setUint32(12, parseIpv4Address(source));
+  view.setUint32(16, parseIpv4Address(destination));
+  view.setUint16(20, sourcePort);
+  view.setUint16(22, destinationPort);
+  view.setUint16(24, 8 + payload.length);
+  view.setUint16(26, 1);
+  packet.set(payload, 28);
+  const parsed = inspectIpv4(packet);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  repairChecksums(packet, parsed.value);
+  return packet;
+}
+
+export function udpPayload(packet: Uint8Array): {
+  source: string;
+  destination: string;
+  payload: Uint8Array;
+} {
+  const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+  return {
+    source: formatIpv4Address(view.getUint32(12)),
+    destination: formatIpv4Address(view.getUint32(16)),
+    payload: packet.slice(28),
+  };
+}
+
+/** Makes the server answer every inner UDP packet with "echo:" + payload, swapping addresses. */
+export function echoOnServer(server: ServerEngine): void {
+  server.innerPackets.subscribe((packet) => {
+    const { source, destination, payload } = udpPayload(packet);
+    const reply = udpPacket(
+      destination,
+      source,
+      7,
+      7,
+      new Uint8Array([...new TextEncoder().encode('echo:'), ...payload]),
+    );
+    server.sendInner(reply);
+  });
+}
