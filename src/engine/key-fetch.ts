@@ -44,7 +44,7 @@ function fromServer(server: KeyServerEndpoint) {
 export function fetchEphemeralKeys(
   context: KeyFetchContext,
   server: KeyServerEndpoint,
-  { attempts = 5, firstTimeoutMs = 500 } = {},
+  { attempts = 4, firstTimeoutMs = 500 } = {},
 ): Promise<EphemeralKeyResponse> {
   const { clock } = context;
   return new Promise((resolve, reject) => {
@@ -84,12 +84,13 @@ export async function transferLevel(
   options: TransferOptions = DEFAULT_TRANSFER_OPTIONS,
 ): Promise<void> {
   const nodes = assembler.missing().filter((n) => n.depth === depth);
+  const firstContact = depth === 1 ? { maxAttempts: options.firstContactAttempts } : {};
   const transfer = new NodeTransfer(
     nodes,
     (node) =>
       context.send(encodeStaticKeyRequest(node.depth, node.position), server.address, server.port),
     context.clock,
-    options,
+    { ...options, ...firstContact },
   );
   const subscription = context.responses.pipe(fromServer(server)).subscribe(({ response }) => {
     if (response.kind !== 'static') return;

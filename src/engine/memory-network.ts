@@ -47,8 +47,12 @@ export interface NetworkStats {
 
 export class MemoryNetwork {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, bytes: 0 };
-  private readonly endpoints = new Map<string, Subject<Datagram>>();
+  private readonly endpoints = new Map<
+    string,
+    { address: string; port: number; subject: Subject<Datagram> }
+  >();
   private readonly taps: ((from: string, to: string, data: Uint8Array) => void)[] = [];
+  private readonly blocked = new Set<string>();
 
   constructor(
     private readonly clock: EngineClock,
@@ -60,15 +64,36 @@ export class MemoryNetwork {
     const key = `${address}:${port}`;
     if (this.endpoints.has(key)) throw new Error(`address in use: ${key}`);
     const subject = new Subject<Datagram>();
-    this.endpoints.set(key, subject);
+    const endpoint = { address, port, subject };
+    this.endpoints.set(key, endpoint);
     return {
       datagrams: subject.asObservable(),
-      send: (data, toAddress, toPort) => this.transmit(address, port, data, toAddress, toPort),
+      send: (data, toAddress, toPort) =>
+        this.transmit(endpoint.address, endpoint.port, data, toAddress, toPort),
       close: () => {
-        this.endpoints.delete(key);
+        this.endpoints.delete(`${endpoint.address}:${endpoint.port}`);
         subject.complete();
       },
     };
+  }
+
+  /** Moves a bound endpoint to a new address and port (a roaming host, a NAT rebinding). */
+  rebind(address: string, port: number, newAddress: string, newPort: number): void {
+    const endpoint = this.endpoints.get(`${address}:${port}`);
+    if (endpoint === undefined) throw new Error(`nothing bound at ${address}:${port}`);
+    this.endpoints.delete(`${address}:${port}`);
+    endpoint.address = newAddress;
+    endpoint.port = newPort;
+    this.endpoints.set(`${newAddress}:${newPort}`, endpoint);
+  }
+
+  /** Drops every datagram sent to address:port (a firewall), until unblocked. */
+  block(address: string, port: number): void {
+    this.blocked.add(`${address}:${port}`);
+  }
+
+  unblock(address: string, port: number): void {
+    this.blocked.delete(`${address}:${port}`);
   }
 
   /** Observes every datagram put on the wire (for tests that inspect traffic). */
@@ -88,7 +113,7 @@ export class MemoryNetwork {
     this.stats.bytes += copy.length;
     for (const tap of this.taps) tap(`${fromAddress}:${fromPort}`, `${toAddress}:${toPort}`, copy);
     const c = this.conditions;
-    if (this.random() < c.loss) {
+    if (this.random() < c.loss || this.blocked.has(`${toAddress}:${toPort}`)) {
       this.stats.lost++;
       return;
     }
@@ -99,7 +124,7 @@ export class MemoryNetwork {
         const target = this.endpoints.get(`${toAddress}:${toPort}`);
         if (target === undefined) return;
         this.stats.delivered++;
-        target.next({ data: copy, address: fromAddress, port: fromPort });
+        target.subject.next({ data: copy, address: fromAddress, port: fromPort });
       }, delay);
     }
   }

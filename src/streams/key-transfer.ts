@@ -15,6 +15,8 @@ export interface TransferOptions {
   minRtoMs: number;
   maxRtoMs: number;
   maxAttempts: number;
+  /** Attempts for the very first node of a download, before the server has answered at all. */
+  firstContactAttempts: number;
 }
 
 export const DEFAULT_TRANSFER_OPTIONS: TransferOptions = {
@@ -24,6 +26,7 @@ export const DEFAULT_TRANSFER_OPTIONS: TransferOptions = {
   minRtoMs: 60,
   maxRtoMs: 5_000,
   maxAttempts: 16,
+  firstContactAttempts: 4,
 };
 
 export interface NodeRef {
@@ -46,6 +49,8 @@ export interface TransferStats {
   srttMs: number;
 }
 
+const MIN_WINDOW = 2;
+const DECREASE_FACTOR = 0.7;
 /** Requests sent back to back before the pacer waits (srtt · burst / window). */
 const PACING_BURST = 4;
 
@@ -159,7 +164,8 @@ export class NodeTransfer {
     this.attempts.set(key, attempts);
     if (attempts > 1) this.stats.retransmitted++;
     this.stats.sent++;
-    const timer = this.clock.setTimeout(() => this.timedOut(key), this.rto);
+    const backoff = Math.min(this.options.maxRtoMs, this.rto * 2 ** (attempts - 1));
+    const timer = this.clock.setTimeout(() => this.timedOut(key), backoff);
     this.inFlight.set(key, { node, sentAt: now, attempts, timer });
     this.sendRequest(node);
   }
@@ -174,9 +180,8 @@ export class NodeTransfer {
     }
     const now = this.clock.now();
     if (now - this.lastReduction > (this.srtt ?? this.rto)) {
-      this.threshold = Math.max(2, this.window / 2);
-      this.window = Math.max(1, this.window / 2);
-      this.rto = Math.min(this.options.maxRtoMs, this.rto * 2);
+      this.window = Math.max(MIN_WINDOW, this.window * DECREASE_FACTOR);
+      this.threshold = this.window;
       this.lastReduction = now;
     }
     this.queue.unshift(flight.node);

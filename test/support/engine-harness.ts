@@ -6,6 +6,7 @@
 import { after } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { fromHex } from '../../src/crypto/bytes.ts';
+import type { CryptoSuite } from '../../src/crypto/suite.ts';
 import { ClientEngine, type ClientEngineOptions } from '../../src/engine/client-engine.ts';
 import { VirtualClock } from '../../src/engine/clock.ts';
 import {
@@ -46,6 +47,7 @@ export function seededBytes(seed: number): (length: number) => Uint8Array {
 }
 
 export interface Pair {
+  suite: CryptoSuite;
   clock: VirtualClock;
   network: MemoryNetwork;
   server: ServerEngine;
@@ -100,6 +102,7 @@ export function createPair(
   });
   const pq1Name = `${formatPq1Label(VECTOR_PKH, ports ?? undefined)}.demo.test`;
   return {
+    suite,
     clock,
     network,
     server: serverEngine,
@@ -108,6 +111,24 @@ export function createPair(
     serverLog,
     clientLog,
   };
+}
+
+/** Another client engine on the same network (for tests with several clients). */
+export function addClient(
+  pair: Pair,
+  address: string,
+  seed = 99,
+  options: Partial<ClientEngineOptions> = {},
+): ClientEngine {
+  const engine = new ClientEngine({
+    suite: pair.suite,
+    transport: pair.network.bind(address, 42423),
+    clock: pair.clock,
+    random: seededBytes(seed),
+    ...options,
+  });
+  after(() => engine.close());
+  return engine;
 }
 
 export function dnsAnswer(
