@@ -30,6 +30,7 @@ import { serveKeys } from '../streams/key-server.ts';
 import { AddressPool } from './address-pool.ts';
 import { type EngineClock, seconds, systemClock } from './clock.ts';
 import { Counters } from './counters.ts';
+import { EarlyPacketBuffer } from './early-packets.ts';
 import { EphemeralKeyStore } from './ephemeral-keys.ts';
 import { type KeepaliveTimes, keepaliveDue } from './keepalive.ts';
 import { SessionEventBus } from './session-events.ts';
@@ -112,6 +113,8 @@ export class ServerEngine {
   private readonly rotation: Actor<typeof ephemeralRotationMachine>;
   private readonly firstKeys: Promise<void>;
   private pendingHandshakes = 0;
+  /** 0-RTT packets that overtook their handshake (still being decapsulated). */
+  private readonly earlyPackets: EarlyPacketBuffer;
   private closed = false;
 
   constructor(private readonly options: ServerEngineOptions) {
@@ -123,6 +126,7 @@ export class ServerEngine {
     this.deliverTo = parseIpv4Address(options.hostAddress ?? options.tunnelAddress ?? '10.42.0.1');
     this.maxSessions = Math.min(options.maxSessions ?? this.pool.capacity, this.pool.capacity);
     this.maxPending = options.maxPendingHandshakes ?? 64;
+    this.earlyPackets = new EarlyPacketBuffer(this.clock);
     this.tree = buildKeyTree(suite.sym, keys.mceliecePk, keys.x25519Pk);
     this.cookieChain = new CookieKeyChain(suite.sym, keys.sessionKey, this.random(32));
     this.cookieChain.update(seconds(this.clock), this.random(32));
@@ -257,6 +261,11 @@ export class ServerEngine {
     const key = tunnelIdKey(data);
     const record = key === null ? undefined : this.byTunnel.get(key);
     if (record === undefined) {
+      if (
+        key !== null &&
+        this.earlyPackets.hold(key, { data, address, port }, this.pendingHandshakes > 0)
+      )
+        return;
       this.counters.drop('tunnel: unknown tunnel id');
       return;
     }
@@ -397,6 +406,7 @@ export class ServerEngine {
     this.byTunnel.set(id, record);
     this.byAddress.set(internalAddress, record);
     record.actor.start();
+    for (const early of this.earlyPackets.release(id)) this.onTunnelPacket(early);
     this.log(
       `tunnel ${id.slice(0, 16)} up via ${via}: peer ${peer.address}:${peer.port} is ${formatIpv4Address(internalAddress)}`,
     );

@@ -1,0 +1,51 @@
+/**
+ * A DatagramTransport on a real UDP socket (node:dgram). Opening resolves once the socket
+ * is bound, so nothing is ever sent from an accidental ephemeral port. Send errors (an
+ * unreachable peer, a full buffer) are counted by the caller's callback, never thrown.
+ */
+import { createSocket } from 'node:dgram';
+import { Subject } from 'rxjs';
+import type { Datagram, DatagramTransport } from '../engine/transport.ts';
+
+export interface UdpTransport extends DatagramTransport {
+  readonly port: number;
+  readonly address: string;
+}
+
+export function openUdpTransport(
+  address: string,
+  port: number,
+  onSendError: (error: Error) => void = () => {},
+): Promise<UdpTransport> {
+  const socket = createSocket({ type: 'udp4', reuseAddr: false });
+  const datagrams = new Subject<Datagram>();
+  socket.on('message', (message, remote) => {
+    datagrams.next({
+      data: new Uint8Array(message.buffer, message.byteOffset, message.byteLength),
+      address: remote.address,
+      port: remote.port,
+    });
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.off('error', reject);
+      socket.on('error', onSendError);
+      const bound = socket.address();
+      resolve({
+        address: bound.address,
+        port: bound.port,
+        datagrams: datagrams.asObservable(),
+        send: (data, toAddress, toPort) => {
+          socket.send(data, toPort, toAddress, (error) => {
+            if (error) onSendError(error);
+          });
+        },
+        close: () => {
+          datagrams.complete();
+          socket.close();
+        },
+      });
+    });
+  });
+}
