@@ -72,6 +72,33 @@ export const clientSessionMachine = setup({
     eraseTunnel: () => {},
     requestPlainRoute: () => {},
     removePlainRoute: () => {},
+    markPortsKnown: assign({ hasPorts: true }),
+    markStaticKeyKnown: assign({ hasStaticKey: true }),
+    recordError: assign({
+      lastError: ({ event }) => String((event as { error?: unknown }).error ?? event.type),
+    }),
+    recordDownloadFailure: assign({ lastError: 'static key download failed' }),
+    recordHandshakeTimeout: assign({ lastError: 'handshake not confirmed' }),
+    recordPeerFailure: assign({ lastError: 'server reported handshake failure' }),
+    countHandshakeAttempt: assign({
+      handshakeAttempts: ({ context }) => context.handshakeAttempts + 1,
+    }),
+    resetRetries: assign({
+      handshakeAttempts: 0,
+      backoffMs: ({ context }) => context.initialBackoffMs,
+      lastError: null,
+    }),
+    recordEpochs: assign({
+      sendEpoch: ({ context, event }) =>
+        event.type === 'EPOCH_ADVANCED' ? event.sendEpoch : context.sendEpoch,
+      receiveEpoch: ({ context, event }) =>
+        event.type === 'EPOCH_ADVANCED' ? event.receiveEpoch : context.receiveEpoch,
+    }),
+    countFallback: assign({ fallbacks: ({ context }) => context.fallbacks + 1 }),
+    increaseBackoff: assign({
+      backoffMs: ({ context }) => Math.min(context.maxBackoffMs, context.backoffMs * 2),
+      handshakeAttempts: 0,
+    }),
   },
   guards: {
     needsPorts: ({ context }) => !context.hasPorts,
@@ -123,18 +150,19 @@ export const clientSessionMachine = setup({
         'PROTOCOL.md §3: TXT records of the pq1 name for the crypto and key ports (defaults if absent)',
       tags: ['queue'],
       invoke: {
+        id: 'resolvePorts',
         src: 'resolvePorts',
         onDone: [
           {
             guard: 'needsStaticKey',
             target: 'fetchingStaticKey',
-            actions: assign({ hasPorts: true }),
+            actions: 'markPortsKnown',
           },
-          { target: 'fetchingEphemeralKey', actions: assign({ hasPorts: true }) },
+          { target: 'fetchingEphemeralKey', actions: 'markPortsKnown' },
         ],
         onError: {
           target: 'failing',
-          actions: assign({ lastError: ({ event }) => String(event.error) }),
+          actions: 'recordError',
         },
       },
     },
@@ -142,14 +170,15 @@ export const clientSessionMachine = setup({
       description: 'PROTOCOL.md §2/§4: download and verify the server key tree (once per server)',
       tags: ['queue'],
       invoke: {
+        id: 'staticKeyDownload',
         src: 'staticKeyDownload',
         onDone: [
           {
             guard: 'downloadComplete',
             target: 'fetchingEphemeralKey',
-            actions: assign({ hasStaticKey: true }),
+            actions: 'markStaticKeyKnown',
           },
-          { target: 'failing', actions: assign({ lastError: 'static key download failed' }) },
+          { target: 'failing', actions: 'recordDownloadFailure' },
         ],
       },
     },
@@ -158,27 +187,29 @@ export const clientSessionMachine = setup({
         "PROTOCOL.md §4: the current 30 s slot's sntrup761 and X25519 public keys, bounded retries",
       tags: ['queue'],
       invoke: {
+        id: 'fetchEphemeralKey',
         src: 'fetchEphemeralKey',
         onDone: 'handshaking',
         onError: {
           target: 'failing',
-          actions: assign({ lastError: ({ event }) => String(event.error) }),
+          actions: 'recordError',
         },
       },
     },
     handshaking: {
       description: 'PROTOCOL.md §5: 0-RTT handshake from a precomputed McEliece ciphertext',
       initial: 'sending',
-      entry: assign({ handshakeAttempts: ({ context }) => context.handshakeAttempts + 1 }),
+      entry: ['countHandshakeAttempt'],
       states: {
         sending: {
           tags: ['queue'],
           invoke: {
+            id: 'sendHandshake',
             src: 'sendHandshake',
             onDone: 'awaitingConfirmation',
             onError: {
               target: '#clientSession.failing',
-              actions: assign({ lastError: ({ event }) => String(event.error) }),
+              actions: 'recordError',
             },
           },
         },
@@ -191,7 +222,7 @@ export const clientSessionMachine = setup({
               { guard: 'canRetryHandshake', target: '#clientSession.fetchingEphemeralKey' },
               {
                 target: '#clientSession.failing',
-                actions: assign({ lastError: 'handshake not confirmed' }),
+                actions: 'recordHandshakeTimeout',
               },
             ],
           },
@@ -200,15 +231,11 @@ export const clientSessionMachine = setup({
       on: {
         HANDSHAKE_CONFIRMED: {
           target: 'established',
-          actions: assign({
-            handshakeAttempts: 0,
-            backoffMs: ({ context }) => context.initialBackoffMs,
-            lastError: null,
-          }),
+          actions: 'resetRetries',
         },
         PEER_FAILED: {
           target: 'failing',
-          actions: assign({ lastError: 'server reported handshake failure' }),
+          actions: 'recordPeerFailure',
         },
       },
     },
@@ -225,10 +252,7 @@ export const clientSessionMachine = setup({
       on: {
         EPOCH_ADVANCED: {
           target: 'rekeying',
-          actions: assign({
-            sendEpoch: ({ event }) => event.sendEpoch,
-            receiveEpoch: ({ event }) => event.receiveEpoch,
-          }),
+          actions: 'recordEpochs',
         },
         PEER_FAILED: 'expired',
       },
@@ -255,11 +279,7 @@ export const clientSessionMachine = setup({
     fallback: {
       description: 'Plain traffic to the real address (a NAT rule); PQ retried after a backoff',
       tags: ['plain'],
-      entry: [
-        'eraseTunnel',
-        'requestPlainRoute',
-        assign({ fallbacks: ({ context }) => context.fallbacks + 1 }),
-      ],
+      entry: ['eraseTunnel', 'requestPlainRoute', 'countFallback'],
       exit: ['removePlainRoute'],
       after: { RETRY_BACKOFF: { target: 'retrying' } },
     },
@@ -271,10 +291,7 @@ export const clientSessionMachine = setup({
     },
     retrying: {
       description: 'Back off exponentially, then start over',
-      entry: assign({
-        backoffMs: ({ context }) => Math.min(context.maxBackoffMs, context.backoffMs * 2),
-        handshakeAttempts: 0,
-      }),
+      entry: ['increaseBackoff'],
       always: 'discovered',
     },
     closed: {

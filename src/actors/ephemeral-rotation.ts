@@ -24,6 +24,11 @@ export const ephemeralRotationMachine = setup({
   actions: {
     eraseExpiredSecrets: () => {},
     reportGenerationFailure: () => {},
+    countGenerated: assign({
+      generated: ({ context, event }) =>
+        context.generated + ((event as { output?: number }).output ?? 0),
+    }),
+    countFailure: assign({ failures: ({ context }) => context.failures + 1 }),
   },
   delays: {
     UNTIL_NEXT_SLOT: 30_000,
@@ -42,14 +47,11 @@ export const ephemeralRotationMachine = setup({
         src: 'generateAhead',
         onDone: {
           target: 'waitingForSlot',
-          actions: assign({ generated: ({ context, event }) => context.generated + event.output }),
+          actions: 'countGenerated',
         },
         onError: {
           target: 'backingOff',
-          actions: [
-            assign({ failures: ({ context }) => context.failures + 1 }),
-            'reportGenerationFailure',
-          ],
+          actions: ['countFailure', 'reportGenerationFailure'],
         },
       },
     },

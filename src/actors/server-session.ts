@@ -40,6 +40,21 @@ export const serverSessionMachine = setup({
     eraseTunnelKeys: () => {},
     releaseAddress: () => {},
     sendCookie: () => {},
+    recordEpochs: assign({
+      sendEpoch: ({ context, event }) =>
+        event.type === 'EPOCH_ADVANCED' ? event.sendEpoch : context.sendEpoch,
+      receiveEpoch: ({ context, event }) =>
+        event.type === 'EPOCH_ADVANCED' ? event.receiveEpoch : context.receiveEpoch,
+    }),
+    recordRoam: assign({
+      peer: ({ context, event }) =>
+        event.type === 'PEER_ROAMED' ? `${event.address}:${event.port}` : context.peer,
+      roams: ({ context }) => context.roams + 1,
+    }),
+    recordCloseReason: assign({
+      closeReason: ({ context, event }) =>
+        event.type === 'CLOSE' ? event.reason : context.closeReason,
+    }),
   },
   guards: {
     tunnelDead: () => false,
@@ -72,19 +87,8 @@ export const serverSessionMachine = setup({
         ],
       },
       on: {
-        EPOCH_ADVANCED: {
-          target: 'rekeying',
-          actions: assign({
-            sendEpoch: ({ event }) => event.sendEpoch,
-            receiveEpoch: ({ event }) => event.receiveEpoch,
-          }),
-        },
-        PEER_ROAMED: {
-          actions: assign({
-            peer: ({ event }) => `${event.address}:${event.port}`,
-            roams: ({ context }) => context.roams + 1,
-          }),
-        },
+        EPOCH_ADVANCED: { target: 'rekeying', actions: 'recordEpochs' },
+        PEER_ROAMED: { actions: 'recordRoam' },
         OFFLOAD: 'offloaded',
       },
     },
@@ -113,6 +117,6 @@ export const serverSessionMachine = setup({
     },
   },
   on: {
-    CLOSE: { target: '.closed', actions: assign({ closeReason: ({ event }) => event.reason }) },
+    CLOSE: { target: '.closed', actions: 'recordCloseReason' },
   },
 });

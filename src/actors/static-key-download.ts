@@ -26,6 +26,10 @@ export const staticKeyDownloadMachine = setup({
       throw new Error('transferLevel not provided');
     }),
   },
+  actions: {
+    countLevel: assign({ levelsDone: ({ context }) => context.levelsDone + 1 }),
+    recordError: assign({ error: ({ event }) => String((event as { error?: unknown }).error) }),
+  },
 }).createMachine({
   id: 'staticKeyDownload',
   description:
@@ -38,10 +42,10 @@ export const staticKeyDownloadMachine = setup({
       invoke: {
         src: 'transferLevel',
         input: { depth: 1 },
-        onDone: { target: 'level2', actions: assign({ levelsDone: 1 }) },
+        onDone: { target: 'level2', actions: 'countLevel' },
         onError: {
           target: 'failed',
-          actions: assign({ error: ({ event }) => String(event.error) }),
+          actions: 'recordError',
         },
       },
     },
@@ -50,10 +54,10 @@ export const staticKeyDownloadMachine = setup({
       invoke: {
         src: 'transferLevel',
         input: { depth: 2 },
-        onDone: { target: 'leaves', actions: assign({ levelsDone: 2 }) },
+        onDone: { target: 'leaves', actions: 'countLevel' },
         onError: {
           target: 'failed',
-          actions: assign({ error: ({ event }) => String(event.error) }),
+          actions: 'recordError',
         },
       },
     },
@@ -63,10 +67,10 @@ export const staticKeyDownloadMachine = setup({
       invoke: {
         src: 'transferLevel',
         input: { depth: 3 },
-        onDone: { target: 'complete', actions: assign({ levelsDone: 3 }) },
+        onDone: { target: 'complete', actions: 'countLevel' },
         onError: {
           target: 'failed',
-          actions: assign({ error: ({ event }) => String(event.error) }),
+          actions: 'recordError',
         },
       },
     },
