@@ -69,6 +69,7 @@ export const clientSessionMachine = setup({
   },
   actions: {
     maintainTunnel: () => {},
+    resendHandshake: () => {},
     eraseTunnel: () => {},
     requestPlainRoute: () => {},
     removePlainRoute: () => {},
@@ -110,7 +111,8 @@ export const clientSessionMachine = setup({
     tunnelDead: () => false,
   },
   delays: {
-    HANDSHAKE_TIMEOUT: 3_000,
+    HANDSHAKE_TIMEOUT: 5_000,
+    HANDSHAKE_RESEND: 1_000,
     MAINTENANCE_TICK: 5_000,
     RETRY_BACKOFF: ({ context }) => context.backoffMs,
   },
@@ -200,6 +202,12 @@ export const clientSessionMachine = setup({
       description: 'PROTOCOL.md §5: 0-RTT handshake from a precomputed McEliece ciphertext',
       initial: 'sending',
       entry: ['countHandshakeAttempt'],
+      after: {
+        HANDSHAKE_TIMEOUT: [
+          { guard: 'canRetryHandshake', target: 'fetchingEphemeralKey' },
+          { target: 'failing', actions: 'recordHandshakeTimeout' },
+        ],
+      },
       states: {
         sending: {
           tags: ['queue'],
@@ -207,36 +215,25 @@ export const clientSessionMachine = setup({
             id: 'sendHandshake',
             src: 'sendHandshake',
             onDone: 'awaitingConfirmation',
-            onError: {
-              target: '#clientSession.failing',
-              actions: 'recordError',
-            },
+            onError: { target: '#clientSession.failing', actions: 'recordError' },
           },
         },
         awaitingConfirmation: {
           description:
-            'Data flows already (0-RTT); the first authenticated packet from the server confirms',
+            'Data flows already (0-RTT); the first authenticated packet from the server confirms. Resend the handshake and a keepalive while waiting, in case either was lost',
           tags: ['seal'],
           after: {
-            HANDSHAKE_TIMEOUT: [
-              { guard: 'canRetryHandshake', target: '#clientSession.fetchingEphemeralKey' },
-              {
-                target: '#clientSession.failing',
-                actions: 'recordHandshakeTimeout',
-              },
-            ],
+            HANDSHAKE_RESEND: {
+              target: 'awaitingConfirmation',
+              reenter: true,
+              actions: 'resendHandshake',
+            },
           },
         },
       },
       on: {
-        HANDSHAKE_CONFIRMED: {
-          target: 'established',
-          actions: 'resetRetries',
-        },
-        PEER_FAILED: {
-          target: 'failing',
-          actions: 'recordPeerFailure',
-        },
+        HANDSHAKE_CONFIRMED: { target: 'established', actions: 'resetRetries' },
+        PEER_FAILED: { target: 'failing', actions: 'recordPeerFailure' },
       },
     },
     established: {

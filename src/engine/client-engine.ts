@@ -106,6 +106,8 @@ interface Peer extends KeepaliveTimes {
   tunnel: TunnelSession | null;
   tunnelId: string | null;
   pendingCookie: Uint8Array | null;
+  /** The last handshake sent, kept (it is public) to resend until confirmed. */
+  handshakeMessage: Uint8Array | null;
   actor: Actor<typeof clientSessionMachine>;
   dataPlane: SessionDataPlane;
   sendEpoch: number;
@@ -288,6 +290,7 @@ export class ClientEngine {
       tunnel: null,
       tunnelId: null,
       pendingCookie: null,
+      handshakeMessage: null,
       sendEpoch: 0,
       receiveEpoch: 0,
       packetsIn: 0,
@@ -338,6 +341,7 @@ export class ClientEngine {
       },
       actions: {
         maintainTunnel: () => this.maintain(peer),
+        resendHandshake: () => this.resendHandshake(peer),
         eraseTunnel: () => this.dropTunnel(peer),
         requestPlainRoute: () => {
           this.log(
@@ -431,11 +435,20 @@ export class ClientEngine {
     peer.sendEpoch = 0;
     peer.receiveEpoch = 0;
     this.byTunnel.set(peer.tunnelId, peer);
+    peer.handshakeMessage = result.message;
     this.options.transport.send(result.message, peer.realAddress, peer.cryptoPort);
     this.counters.add('handshakes sent');
     this.log(
       `${peer.name}: handshake sent (tunnel ${peer.tunnelId.slice(0, 16)}), ${peer.prekeys!.size} prekeys left`,
     );
+  }
+
+  /** The handshake or its confirmation may have been lost: send both again. */
+  private resendHandshake(peer: Peer): void {
+    if (peer.handshakeMessage === null || peer.tunnel === null) return;
+    this.options.transport.send(peer.handshakeMessage, peer.realAddress, peer.cryptoPort);
+    this.transmit(peer, new Uint8Array(0));
+    this.counters.add('handshakes resent');
   }
 
   private dropTunnel(peer: Peer): void {
@@ -444,6 +457,7 @@ export class ClientEngine {
     peer.tunnel = null;
     peer.tunnelId = null;
     peer.pendingCookie = null;
+    peer.handshakeMessage = null;
   }
 
   private maintain(peer: Peer): void {

@@ -90,6 +90,10 @@ export interface ServerSessionInfo {
 
 const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
 
+/** A keepalive from a peer we have not sent to for this long is answered, so a client
+ * whose handshake confirmation was lost still gets one. Clients never answer keepalives. */
+const KEEPALIVE_ANSWER_AFTER_MS = 1_000;
+
 export class ServerEngine {
   readonly counters = new Counters();
   readonly events: SessionEventBus;
@@ -288,6 +292,7 @@ export class ServerEngine {
     }
     if (result.plaintext.length === 0) {
       this.counters.add('keepalives received');
+      if (now - record.lastSent >= KEEPALIVE_ANSWER_AFTER_MS) this.sendKeepalive(record);
       return;
     }
     const rewritten = rewriteInnerPacket(result.plaintext, record.internalAddress, this.deliverTo);

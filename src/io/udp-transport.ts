@@ -3,13 +3,25 @@
  * is bound, so nothing is ever sent from an accidental ephemeral port. Send errors (an
  * unreachable peer, a full buffer) are counted by the caller's callback, never thrown.
  */
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { Subject } from 'rxjs';
 import type { Datagram, DatagramTransport } from '../engine/transport.ts';
 
 export interface UdpTransport extends DatagramTransport {
   readonly port: number;
   readonly address: string;
+}
+
+/** Larger socket buffers absorb bursts (the kernel caps them at net.core.*mem_max). */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function trySetBuffers(socket: Socket): void {
+  try {
+    socket.setRecvBufferSize(SOCKET_BUFFER_BYTES);
+    socket.setSendBufferSize(SOCKET_BUFFER_BYTES);
+  } catch {
+    // The kernel refused the size; the defaults stay.
+  }
 }
 
 export function openUdpTransport(
@@ -30,6 +42,7 @@ export function openUdpTransport(
     socket.once('error', reject);
     socket.bind(port, address, () => {
       socket.off('error', reject);
+      trySetBuffers(socket);
       socket.on('error', onSendError);
       const bound = socket.address();
       resolve({

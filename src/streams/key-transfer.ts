@@ -50,9 +50,16 @@ export interface TransferStats {
 }
 
 const MIN_WINDOW = 2;
+/** Weight of one outcome (answer or timeout) in the loss-rate estimate. */
+const LOSS_SMOOTHING = 0.05;
+/** Loss rate above which the window shrinks. */
+const LOSS_BACKOFF_THRESHOLD = 0.25;
 const DECREASE_FACTOR = 0.7;
-/** Requests sent back to back before the pacer waits (srtt · burst / window). */
+/** Requests sent back to back before the pacer waits (srtt · burst / window); a quarter
+ * of the window when that is more. */
 const PACING_BURST = 4;
+/** Gaps shorter than a timer can measure are not paced: answers clock the sending. */
+const MIN_PACING_DELAY_MS = 1;
 
 const keyOf = (node: NodeRef) => `${node.depth}/${node.position}`;
 
@@ -67,6 +74,7 @@ export class NodeTransfer {
   private rttVariance = 0;
   private rto: number;
   private lastReduction = Number.NEGATIVE_INFINITY;
+  private lossRate = 0;
   private nextSendAt = 0;
   private pumpTimer: unknown = null;
   private finished = false;
@@ -103,6 +111,7 @@ export class NodeTransfer {
     if (this.finished || !this.remaining.has(key)) return;
     this.remaining.delete(key);
     this.stats.answered++;
+    this.lossRate *= 1 - LOSS_SMOOTHING;
     const flight = this.inFlight.get(key);
     if (flight !== undefined) {
       this.clock.clearTimeout(flight.timer);
@@ -128,15 +137,16 @@ export class NodeTransfer {
   private pump(): void {
     if (this.finished) return;
     const now = this.clock.now();
-    if (now < this.nextSendAt) {
+    if (this.nextSendAt - now >= MIN_PACING_DELAY_MS) {
       this.schedulePump(this.nextSendAt - now);
       return;
     }
+    const maxBurst = Math.max(PACING_BURST, Math.ceil(this.window / 4));
     let burst = 0;
     while (
       this.queue.length > 0 &&
       this.inFlight.size < Math.floor(this.window) &&
-      burst < PACING_BURST
+      burst < maxBurst
     ) {
       this.transmit(this.queue.shift()!, now);
       burst++;
@@ -179,7 +189,11 @@ export class NodeTransfer {
       return;
     }
     const now = this.clock.now();
-    if (now - this.lastReduction > (this.srtt ?? this.rto)) {
+    this.lossRate = this.lossRate * (1 - LOSS_SMOOTHING) + LOSS_SMOOTHING;
+    if (
+      this.lossRate > LOSS_BACKOFF_THRESHOLD &&
+      now - this.lastReduction > (this.srtt ?? this.rto)
+    ) {
       this.window = Math.max(MIN_WINDOW, this.window * DECREASE_FACTOR);
       this.threshold = this.window;
       this.lastReduction = now;

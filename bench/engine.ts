@@ -1,0 +1,282 @@
+/**
+ * npm run bench:engine — the session engine on this machine:
+ *   - server handshakes/s (fast and portable backends), handshakes from a loopback client;
+ *   - cold connect (DNS answer → first inner packet answered, 1 MB key download included)
+ *     and warm connect (cached key, prekeys) over loopback UDP;
+ *   - inner packets/s through client and server engines over loopback UDP (64, 1200 B);
+ *   - server memory per established session with 10,000 sessions.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { filter, firstValueFrom } from 'rxjs';
+import { createNativeKem } from '../src/crypto/kem-native.ts';
+import { createWasmKem } from '../src/crypto/kem-wasm.ts';
+import type { CryptoSuite } from '../src/crypto/suite.ts';
+import { nativeSymmetric } from '../src/crypto/symmetric-native.ts';
+import { nobleSymmetric } from '../src/crypto/symmetric-noble.ts';
+import { ClientEngine } from '../src/engine/client-engine.ts';
+import { systemClock } from '../src/engine/clock.ts';
+import { MemoryNetwork } from '../src/engine/memory-network.ts';
+import { ServerEngine, type ServerKeys } from '../src/engine/server-engine.ts';
+import { openUdpTransport } from '../src/io/udp-transport.ts';
+import { initiateHandshake } from '../src/protocol/handshake.ts';
+import { encodeEphemeralKeyRequest, parseKeyResponse } from '../src/protocol/keyserver-messages.ts';
+import { formatPq1Label } from '../src/protocol/names.ts';
+import { decodeAnswerAddresses, dnsAnswer, udpPacket } from '../test/support/engine-harness.ts';
+
+const random = (n: number) => new Uint8Array(randomBytes(n));
+/** Packets in flight at most while measuring throughput (fits the default socket buffers). */
+const WINDOW = 128;
+const fastSuite: CryptoSuite = { backend: 'fast', sym: nativeSymmetric, kem: createNativeKem() };
+
+async function serverKeys(): Promise<ServerKeys> {
+  const { publicKey, secretKey } = await fastSuite.kem.keypair('mceliece6960119');
+  const x25519Sk = random(32);
+  return {
+    mceliecePk: publicKey,
+    mcelieceSk: secretKey,
+    x25519Sk,
+    x25519Pk: nativeSymmetric.x25519PublicKey(x25519Sk),
+    sessionKey: random(32),
+  };
+}
+
+async function ephemeralOf(server: ServerEngine, keyPort: number) {
+  const probe = await openUdpTransport('127.0.0.1', 0);
+  const reply = firstValueFrom(probe.datagrams);
+  probe.send(encodeEphemeralKeyRequest(), '127.0.0.1', keyPort);
+  const parsed = parseKeyResponse((await reply).data);
+  probe.close();
+  void server;
+  if (!parsed.ok || parsed.value.kind !== 'ephemeral') throw new Error('no ephemeral key');
+  return parsed.value;
+}
+
+async function handshakesPerSecond(
+  suite: CryptoSuite,
+  keys: ServerKeys,
+  count: number,
+): Promise<number> {
+  const crypto = await openUdpTransport('127.0.0.1', 0);
+  const keyPort = await openUdpTransport('127.0.0.1', 0);
+  const server = new ServerEngine({ suite, keys, cryptoTransport: crypto, keyTransport: keyPort });
+  await server.ready();
+  const ephemeral = await ephemeralOf(server, keyPort.port);
+  const messages: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const { ciphertext, sharedSecret } = await fastSuite.kem.encapsulate(
+      'mceliece6960119',
+      keys.mceliecePk,
+    );
+    const result = await initiateHandshake(
+      nativeSymmetric,
+      fastSuite.kem,
+      { c0: ciphertext, k0: sharedSecret },
+      { x25519Pk: keys.x25519Pk, ekemPk: ephemeral.ekemPk, ex25519Pk: ephemeral.x25519Pk },
+      random,
+    );
+    messages.push(result!.message);
+  }
+  const sender = await openUdpTransport('127.0.0.1', 0);
+  const start = performance.now();
+  let sent = 0;
+  while (server.counters.get('handshakes accepted') < count) {
+    while (sent < count && sent - server.counters.get('handshakes accepted') < 32)
+      sender.send(messages[sent++]!, '127.0.0.1', crypto.port);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const rate = (count * 1000) / (performance.now() - start);
+  server.close();
+  for (const t of [crypto, keyPort, sender]) t.close();
+  return rate;
+}
+
+async function connectTimes(
+  keys: ServerKeys,
+): Promise<{
+  coldMs: number;
+  warmMs: number;
+  server: ServerEngine;
+  client: ClientEngine;
+  internal: string;
+  close(): void;
+}> {
+  const crypto = await openUdpTransport('127.0.0.1', 0);
+  const keyPort = await openUdpTransport('127.0.0.1', 0);
+  const clientPort = await openUdpTransport('127.0.0.1', 0);
+  const server = new ServerEngine({
+    suite: fastSuite,
+    keys,
+    cryptoTransport: crypto,
+    keyTransport: keyPort,
+  });
+  const client = new ClientEngine({ suite: fastSuite, transport: clientPort, prekeys: 8 });
+  server.innerPackets.pipe(filter((p) => p[23] === 7)).subscribe((p) => {
+    const reply = p.slice();
+    reply.set(p.subarray(16, 20), 12);
+    reply.set(p.subarray(12, 16), 16);
+    server.sendInner(reply);
+  });
+  await server.ready();
+  const pq1 = `${formatPq1Label(server.tree.root, { crypto: crypto.port, key: keyPort.port })}.bench.test`;
+  const send = (internal: string) =>
+    client.sendInner(udpPacket('10.43.0.1', internal, 5000, 7, new Uint8Array(16)));
+  let start = performance.now();
+  const answer = client.rewriteDnsAnswer(
+    dnsAnswer('www.bench.test', { cname: pq1, owner: pq1, address: '127.0.0.1' }),
+  );
+  const internal = decodeAnswerAddresses(answer.bytes)[0]!.address;
+  let reply = firstValueFrom(client.innerPackets);
+  send(internal);
+  await reply;
+  const coldMs = performance.now() - start;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  crypto.send(new Uint8Array([3, 0]), '127.0.0.1', clientPort.port);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  start = performance.now();
+  reply = firstValueFrom(client.innerPackets);
+  send(internal);
+  await reply;
+  const warmMs = performance.now() - start;
+  return {
+    coldMs,
+    warmMs,
+    server,
+    client,
+    internal,
+    close: () => {
+      client.close();
+      server.close();
+      for (const t of [crypto, keyPort, clientPort]) t.close();
+    },
+  };
+}
+
+async function packetsPerSecond(
+  setup: Awaited<ReturnType<typeof connectTimes>>,
+  size: number,
+  count: number,
+): Promise<number> {
+  const packet = udpPacket('10.43.0.1', setup.internal, 5000, 9, new Uint8Array(size - 28));
+  let delivered = 0;
+  const subscription = setup.server.innerPackets
+    .pipe(filter((p) => p.length === size))
+    .subscribe(() => delivered++);
+  const start = performance.now();
+  let sent = 0;
+  let lastProgress = start;
+  let lastDelivered = 0;
+  while (delivered < count && performance.now() - lastProgress < 500) {
+    while (sent < count && sent - delivered < WINDOW) {
+      setup.client.sendInner(packet.slice());
+      sent++;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    if (delivered !== lastDelivered) {
+      lastDelivered = delivered;
+      lastProgress = performance.now();
+    } else if (sent === count || sent - delivered >= WINDOW) {
+      sent = Math.min(sent, delivered + WINDOW / 2);
+    }
+  }
+  const elapsed = performance.now() - start;
+  subscription.unsubscribe();
+  console.error(
+    `  ${size} B: ${delivered}/${count} delivered (window ${WINDOW}; the rest lost in socket buffers)`,
+  );
+  return (delivered * 1000) / elapsed;
+}
+
+async function memoryPerSession(keys: ServerKeys, sessions: number): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  const network = new MemoryNetwork(systemClock, {
+    latencyMs: 0,
+    loss: 0,
+    reorder: 0,
+    reorderDelayMs: 0,
+    duplicate: 0,
+  });
+  const server = new ServerEngine({
+    suite: fastSuite,
+    keys,
+    cryptoTransport: network.bind('10.0.0.1', 42424),
+    keyTransport: network.bind('10.0.0.1', 42425),
+    maxPendingHandshakes: 100_000,
+  });
+  await server.ready();
+  const current = (
+    server as unknown as {
+      store: { current(now: number): { ekemPk: Uint8Array; x25519Pk: Uint8Array } };
+    }
+  ).store.current(Date.now() / 1000);
+  const messages: Uint8Array[] = [];
+  for (let i = 0; i < sessions; i++) {
+    const { ciphertext, sharedSecret } = await fastSuite.kem.encapsulate(
+      'mceliece6960119',
+      keys.mceliecePk,
+    );
+    const result = await initiateHandshake(
+      nativeSymmetric,
+      fastSuite.kem,
+      { c0: ciphertext, k0: sharedSecret },
+      { x25519Pk: keys.x25519Pk, ekemPk: current.ekemPk, ex25519Pk: current.x25519Pk },
+      random,
+    );
+    messages.push(result!.message);
+  }
+  gc();
+  const before =
+    process.memoryUsage().heapUsed +
+    process.memoryUsage().external +
+    process.memoryUsage().arrayBuffers;
+  const senders = Array.from({ length: 100 }, (_, i) => network.bind('10.1.0.1', 10_000 + i));
+  for (let i = 0; i < sessions; i++) senders[i % 100]!.send(messages[i]!, '10.0.0.1', 42424);
+  while (server.counters.get('handshakes accepted') < sessions)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  messages.length = 0;
+  gc();
+  const after =
+    process.memoryUsage().heapUsed +
+    process.memoryUsage().external +
+    process.memoryUsage().arrayBuffers;
+  const established = server.sessions().length;
+  server.close();
+  return (after - before) / established;
+}
+
+async function main(): Promise<void> {
+  const keys = await serverKeys();
+  const portable: CryptoSuite = { backend: 'portable', sym: nobleSymmetric, kem: createWasmKem(2) };
+  const rows: [string, string][] = [];
+  rows.push([
+    'server handshakes/s, fast backend',
+    (await handshakesPerSecond(fastSuite, keys, 2000)).toFixed(0),
+  ]);
+  rows.push([
+    'server handshakes/s, portable backend',
+    (await handshakesPerSecond(portable, keys, 60)).toFixed(1),
+  ]);
+  const setup = await connectTimes(keys);
+  rows.push([
+    'cold connect (DNS answer → first reply, 1 MB key download), ms',
+    setup.coldMs.toFixed(1),
+  ]);
+  rows.push(['warm connect (cached key, prekey), ms', setup.warmMs.toFixed(1)]);
+  for (const size of [64, 1200])
+    rows.push([
+      `inner packets/s through both engines, ${size} B`,
+      (await packetsPerSecond(setup, size, 100_000)).toFixed(0),
+    ]);
+  setup.close();
+  rows.push([
+    'server memory per established session (10,000 sessions), bytes',
+    (await memoryPerSession(keys, 10_000)).toFixed(0),
+  ]);
+  await portable.kem.close();
+  await fastSuite.kem.close();
+  console.log('\nsession engine on this machine (loopback UDP unless noted)');
+  for (const [name, value] of rows) console.log(`${name.padEnd(70)} ${value.padStart(12)}`);
+}
+
+await main();
