@@ -91,9 +91,7 @@ async function handshakesPerSecond(
   return rate;
 }
 
-async function connectTimes(
-  keys: ServerKeys,
-): Promise<{
+async function connectTimes(keys: ServerKeys): Promise<{
   coldMs: number;
   warmMs: number;
   server: ServerEngine;
