@@ -41,6 +41,30 @@ async function serverKeys(): Promise<ServerKeys> {
   };
 }
 
+/** `count` distinct client handshakes to a server (each with its own McEliece ciphertext). */
+async function handshakeMessages(
+  keys: ServerKeys,
+  ephemeral: { ekemPk: Uint8Array; x25519Pk: Uint8Array },
+  count: number,
+): Promise<Uint8Array[]> {
+  const messages: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const { ciphertext, sharedSecret } = await fastSuite.kem.encapsulate(
+      'mceliece6960119',
+      keys.mceliecePk,
+    );
+    const server = {
+      x25519Pk: keys.x25519Pk,
+      ekemPk: ephemeral.ekemPk,
+      ex25519Pk: ephemeral.x25519Pk,
+    };
+    const prekey = { c0: ciphertext, k0: sharedSecret };
+    const result = await initiateHandshake(nativeSymmetric, fastSuite.kem, prekey, server, random);
+    messages.push(result!.message);
+  }
+  return messages;
+}
+
 async function ephemeralOf(server: ServerEngine, keyPort: number) {
   const probe = await openUdpTransport('127.0.0.1', 0);
   const reply = firstValueFrom(probe.datagrams);
@@ -62,21 +86,7 @@ async function handshakesPerSecond(
   const server = new ServerEngine({ suite, keys, cryptoTransport: crypto, keyTransport: keyPort });
   await server.ready();
   const ephemeral = await ephemeralOf(server, keyPort.port);
-  const messages: Uint8Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const { ciphertext, sharedSecret } = await fastSuite.kem.encapsulate(
-      'mceliece6960119',
-      keys.mceliecePk,
-    );
-    const result = await initiateHandshake(
-      nativeSymmetric,
-      fastSuite.kem,
-      { c0: ciphertext, k0: sharedSecret },
-      { x25519Pk: keys.x25519Pk, ekemPk: ephemeral.ekemPk, ex25519Pk: ephemeral.x25519Pk },
-      random,
-    );
-    messages.push(result!.message);
-  }
+  const messages = await handshakeMessages(keys, ephemeral, count);
   const sender = await openUdpTransport('127.0.0.1', 0);
   const start = performance.now();
   let sent = 0;
@@ -208,21 +218,7 @@ async function memoryPerSession(keys: ServerKeys, sessions: number): Promise<num
       store: { current(now: number): { ekemPk: Uint8Array; x25519Pk: Uint8Array } };
     }
   ).store.current(Date.now() / 1000);
-  const messages: Uint8Array[] = [];
-  for (let i = 0; i < sessions; i++) {
-    const { ciphertext, sharedSecret } = await fastSuite.kem.encapsulate(
-      'mceliece6960119',
-      keys.mceliecePk,
-    );
-    const result = await initiateHandshake(
-      nativeSymmetric,
-      fastSuite.kem,
-      { c0: ciphertext, k0: sharedSecret },
-      { x25519Pk: keys.x25519Pk, ekemPk: current.ekemPk, ex25519Pk: current.x25519Pk },
-      random,
-    );
-    messages.push(result!.message);
-  }
+  const messages = await handshakeMessages(keys, current, sessions);
   gc();
   const before =
     process.memoryUsage().heapUsed +

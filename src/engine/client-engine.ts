@@ -35,6 +35,7 @@ import {
   type RewriteResult,
   rewriteDnsAnswer,
 } from '../streams/dns-rewrite.ts';
+import { routeInnerPacket } from '../streams/inner-route.ts';
 import { DEFAULT_TRANSFER_OPTIONS, type TransferOptions } from '../streams/key-transfer.ts';
 import { AddressPool } from './address-pool.ts';
 import { type EngineClock, seconds, systemClock } from './clock.ts';
@@ -188,17 +189,7 @@ export class ClientEngine {
 
   /** An inner IPv4 packet from a local application to a server's internal address. */
   sendInner(packet: Uint8Array): void {
-    const view = inspectIpv4(packet);
-    if (!view.ok) {
-      this.counters.drop(`outbound: ${view.reason}`);
-      return;
-    }
-    const peer = this.byAddress.get(view.value.destination);
-    if (peer === undefined) {
-      this.counters.drop('outbound: no session for destination');
-      return;
-    }
-    peer.dataPlane.send(packet);
+    routeInnerPacket(packet, this.byAddress, this.counters);
   }
 
   sessions(): ClientSessionInfo[] {

@@ -16,7 +16,6 @@ import { CookieKeyChain, openCookie, sealCookie } from '../protocol/cookie.ts';
 import { parseHandshake, respondToHandshake } from '../protocol/handshake.ts';
 import {
   formatIpv4Address,
-  inspectIpv4,
   parseIpv4Address,
   rewriteInnerPacket,
   zeroDestination,
@@ -26,6 +25,7 @@ import { ReplaySet } from '../protocol/replay-set.ts';
 import { TunnelSession } from '../protocol/tunnel-session.ts';
 import { classifyDatagram, tunnelIdKey } from '../streams/classify.ts';
 import { policyStream, SessionDataPlane } from '../streams/data-policy.ts';
+import { routeInnerPacket } from '../streams/inner-route.ts';
 import { serveKeys } from '../streams/key-server.ts';
 import { AddressPool } from './address-pool.ts';
 import { type EngineClock, seconds, systemClock } from './clock.ts';
@@ -159,17 +159,7 @@ export class ServerEngine {
 
   /** An inner packet from the local side, addressed to a peer's internal address. */
   sendInner(packet: Uint8Array): void {
-    const view = inspectIpv4(packet);
-    if (!view.ok) {
-      this.counters.drop(`outbound: ${view.reason}`);
-      return;
-    }
-    const record = this.byAddress.get(view.value.destination);
-    if (record === undefined) {
-      this.counters.drop('outbound: no tunnel for destination');
-      return;
-    }
-    record.dataPlane.send(packet);
+    routeInnerPacket(packet, this.byAddress, this.counters);
   }
 
   sessions(): ServerSessionInfo[] {
