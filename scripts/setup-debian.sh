@@ -34,8 +34,11 @@ fi
 
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  build-essential python3 pkg-config iproute2 iptables \
+  build-essential python3 pkg-config iproute2 iptables iputils-ping curl dnsmasq-base tcpdump iperf3 \
   libnetfilter-queue-dev >/dev/null
 apt-get install -y -qq --no-install-recommends "${kem_release[@]}" \
   libmceliece-dev libntruprime-dev >/dev/null
-echo "setup-debian.sh: packages installed"
+if ! id -u pqconnect >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin pqconnect
+fi
+echo "setup-debian.sh: packages installed, user pqconnect present"

@@ -1,0 +1,154 @@
+/**
+ * A small network of Linux network namespaces for the demo and the end-to-end tests:
+ * client, server and DNS hosts on one bridge (10.77.0.0/24), each with its own loopback,
+ * plus helpers to run commands and long-lived processes inside them and to take
+ * everything down again. Needs root.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+
+export interface Host {
+  namespace: string;
+  address: string;
+}
+
+export interface Lab {
+  prefix: string;
+  client: Host;
+  server: Host;
+  dns: Host;
+  run(
+    host: Host,
+    command: string,
+    args: string[],
+    timeoutMs?: number,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
+  start(host: Host, command: string, args: string[], name: string): ChildProcess;
+  logs(name: string): string;
+  destroy(): Promise<void>;
+}
+
+function exec(
+  command: string,
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error
+          ? typeof (error as { code?: unknown }).code === 'number'
+            ? (error as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function must(command: string, args: string[]): Promise<void> {
+  const result = await exec(command, args);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr.trim()}`);
+}
+
+export async function createLab(prefix = 'pqd'): Promise<Lab> {
+  const link = `${prefix}-link`;
+  const hosts = {
+    client: { namespace: `${prefix}-client`, address: '10.77.0.1' },
+    server: { namespace: `${prefix}-server`, address: '10.77.0.2' },
+    dns: { namespace: `${prefix}-dns`, address: '10.77.0.3' },
+  };
+  const processes: { name: string; child: ChildProcess; output: string[] }[] = [];
+  const destroy = async () => {
+    for (const { child } of processes.reverse()) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([
+          new Promise((r) => child.once('exit', r)),
+          new Promise((r) => setTimeout(r, 5_000)),
+        ]);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+    }
+    for (const ns of [link, ...Object.values(hosts).map((h) => h.namespace)]) {
+      await exec('ip', ['netns', 'del', ns]);
+      await rm(`/etc/netns/${ns}`, { recursive: true, force: true });
+    }
+  };
+  await destroy();
+  try {
+    await must('ip', ['netns', 'add', link]);
+    await must('ip', ['-n', link, 'link', 'add', 'br0', 'type', 'bridge']);
+    await must('ip', ['-n', link, 'link', 'set', 'br0', 'up']);
+    for (const [index, host] of Object.values(hosts).entries()) {
+      await must('ip', ['netns', 'add', host.namespace]);
+      await must('ip', ['-n', host.namespace, 'link', 'set', 'lo', 'up']);
+      const outside = `veth${index}`;
+      await must('ip', [
+        'link',
+        'add',
+        `${prefix}v${index}`,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        `${prefix}p${index}`,
+      ]);
+      await must('ip', ['link', 'set', `${prefix}v${index}`, 'netns', host.namespace]);
+      await must('ip', ['link', 'set', `${prefix}p${index}`, 'netns', link]);
+      await must('ip', ['-n', host.namespace, 'link', 'set', `${prefix}v${index}`, 'name', 'eth0']);
+      await must('ip', ['-n', host.namespace, 'addr', 'add', `${host.address}/24`, 'dev', 'eth0']);
+      await must('ip', ['-n', host.namespace, 'link', 'set', 'eth0', 'up']);
+      await must('ip', ['-n', link, 'link', 'set', `${prefix}p${index}`, 'name', outside]);
+      await must('ip', ['-n', link, 'link', 'set', outside, 'master', 'br0', 'up']);
+      await mkdir(`/etc/netns/${host.namespace}`, { recursive: true });
+      await writeFile(
+        `/etc/netns/${host.namespace}/resolv.conf`,
+        `nameserver ${hosts.dns.address}\n`,
+      );
+    }
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  return {
+    prefix,
+    ...hosts,
+    run: (host, command, args, timeoutMs) =>
+      exec('ip', ['netns', 'exec', host.namespace, command, ...args], timeoutMs),
+    start: (host, command, args, name) => {
+      const child = spawn('ip', ['netns', 'exec', host.namespace, command, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output: string[] = [];
+      child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+      processes.push({ name, child, output });
+      return child;
+    },
+    logs: (name) =>
+      processes
+        .filter((p) => p.name === name)
+        .flatMap((p) => p.output)
+        .join(''),
+    destroy,
+  };
+}
+
+/** Waits until `check` resolves true, polling; throws with `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -1,0 +1,93 @@
+/**
+ * The PQConnect scenario shared by the demo and the end-to-end tests: server keys, a DNS
+ * server (dnsmasq) announcing www.demo.test through a pq1 CNAME and plain.demo.test
+ * without one, a web server, and the server and client daemons — each in its namespace.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Lab, waitFor } from './lab.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = (tool: string) => join(ROOT, 'bin', tool);
+
+export interface Scenario {
+  keyDir: string;
+  pq1Label: string;
+  pq1Name: string;
+}
+
+export async function createServerKeys(
+  lab: Lab,
+  options: { port?: number; keyPort?: number } = {},
+): Promise<Scenario> {
+  const keyDir = await mkdtemp(join(tmpdir(), 'pqconnect-demo-'));
+  const args = ['--keydir', keyDir, '--name', 'www.demo.test', '--address', lab.server.address];
+  if (options.port !== undefined) args.push('--port', String(options.port));
+  if (options.keyPort !== undefined) args.push('--keyport', String(options.keyPort));
+  const result = await lab.run(lab.server, BIN('pqconnect-keygen'), args, 60_000);
+  if (result.code !== 0) throw new Error(`pqconnect-keygen failed: ${result.stderr}`);
+  const label = /pq1 label: (\S+)/.exec(result.stdout)?.[1];
+  if (label === undefined) throw new Error(`no pq1 label in keygen output: ${result.stdout}`);
+  return { keyDir, pq1Label: label, pq1Name: `${label}.demo.test` };
+}
+
+export async function startDns(lab: Lab, scenario: Scenario): Promise<void> {
+  lab.start(
+    lab.dns,
+    'dnsmasq',
+    [
+      '--no-daemon',
+      '--no-resolv',
+      '--no-hosts',
+      '--bind-interfaces',
+      `--listen-address=${lab.dns.address}`,
+      '--user=root',
+      `--host-record=${scenario.pq1Name},${lab.server.address}`,
+      `--cname=www.demo.test,${scenario.pq1Name}`,
+      `--host-record=plain.demo.test,${lab.server.address}`,
+      '--log-queries',
+    ],
+    'dnsmasq',
+  );
+  await waitFor(
+    'dnsmasq',
+    async () => (await lab.run(lab.client, 'getent', ['hosts', 'plain.demo.test'])).code === 0,
+  );
+}
+
+export async function startWebServer(lab: Lab): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'pqconnect-web-'));
+  await writeFile(join(root, 'index.html'), 'hello from the PQConnect demo server\n');
+  lab.start(
+    lab.server,
+    'python3',
+    ['-m', 'http.server', '80', '--bind', '0.0.0.0', '--directory', root],
+    'web',
+  );
+  await waitFor(
+    'web server',
+    async () =>
+      (await lab.run(lab.server, 'curl', ['-s', '-o', '/dev/null', 'http://127.0.0.1/'])).code ===
+      0,
+  );
+}
+
+export async function startServerDaemon(
+  lab: Lab,
+  scenario: Scenario,
+  extra: string[] = [],
+): Promise<void> {
+  lab.start(lab.server, BIN('pqconnect-server'), ['--keydir', scenario.keyDir, ...extra], 'server');
+  await waitFor(
+    'pqconnect-server',
+    async () => lab.logs('server').includes('server engine on'),
+    30_000,
+  );
+}
+
+export async function startClientDaemon(lab: Lab, extra: string[] = []): Promise<void> {
+  lab.start(lab.client, BIN('pqconnect'), ['--verbose', ...extra], 'client');
+  await waitFor('pqconnect', async () => lab.logs('client').includes('client up'), 30_000);
+}

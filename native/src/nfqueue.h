@@ -1,0 +1,8 @@
+/* NFQUEUE: packets diverted by an iptables rule, judged (and possibly rewritten) in JS. */
+#ifndef PQCONNECT_NFQUEUE_H
+#define PQCONNECT_NFQUEUE_H
+#include <node_api.h>
+
+void nfqueue_register(napi_env env, napi_value exports);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * TUN devices for the daemon.
+ *
+ * JS API:
+ *   tunOpen(name): { fd, name }        create/attach a TUN device (IFF_TUN|IFF_NO_PI),
+ *                                      non-blocking, close-on-exec off so that the fd
+ *                                      can be handed to the unprivileged worker
+ *   tunRead(fd, callback): handle      call callback(packets: Buffer[]) with up to 256
+ *                                      packets per wake-up, until tunStop(handle)
+ *   tunStop(handle)
+ *   tunWrite(fd, packet): boolean      false when the kernel queue is full (dropped)
+ *   closeFd(fd)
+ */
+#include "tun.h"
+#include "poller.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define MAX_BATCH 256
+#define MAX_PACKET 65536
+
+static void throw_errno(napi_env env, const char *what) {
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(errno));
+  napi_throw_error(env, NULL, message);
+}
+
+static napi_value tun_open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[IFNAMSIZ] = {0};
+  size_t length = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tunOpen(name): name must be a string");
+    return NULL;
+  }
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
+  if (fd < 0) {
+    throw_errno(env, "open /dev/net/tun");
+    return NULL;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    throw_errno(env, "TUNSETIFF");
+    return NULL;
+  }
+  napi_value result, fd_value, name_value;
+  napi_create_object(env, &result);
+  napi_create_int32(env, fd, &fd_value);
+  napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &name_value);
+  napi_set_named_property(env, result, "fd", fd_value);
+  napi_set_named_property(env, result, "name", name_value);
+  return result;
+}
+
+typedef struct {
+  poller poll;
+  unsigned char *buffer;
+} tun_reader;
+
+static napi_value tun_drain(napi_env env, poller *p) {
+  tun_reader *reader = (tun_reader *)p;
+  napi_value batch;
+  napi_create_array(env, &batch);
+  uint32_t count = 0;
+  while (count < MAX_BATCH) {
+    ssize_t n = read(p->fd, reader->buffer, MAX_PACKET);
+    if (n <= 0) break;
+    napi_value packet;
+    void *data;
+    napi_create_buffer_copy(env, (size_t)n, reader->buffer, &data, &packet);
+    napi_set_element(env, batch, count++, packet);
+  }
+  return count > 0 ? batch : NULL;
+}
+
+static void reader_freed(poller *p) {
+  tun_reader *reader = (tun_reader *)p;
+  free(reader->buffer);
+  free(reader);
+}
+
+static napi_value tun_read(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tunRead(fd, callback)");
+    return NULL;
+  }
+  tun_reader *reader = calloc(1, sizeof *reader);
+  unsigned char *buffer = malloc(MAX_PACKET);
+  if (reader == NULL || buffer == NULL) {
+    free(reader);
+    free(buffer);
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  reader->buffer = buffer;
+  if (poller_start(env, &reader->poll, fd, argv[1], tun_drain, "pqconnect-tun") != 0) {
+    free(buffer);
+    free(reader);
+    napi_throw_error(env, NULL, "cannot poll the TUN fd");
+    return NULL;
+  }
+  napi_value handle;
+  napi_create_external(env, reader, NULL, NULL, &handle);
+  return handle;
+}
+
+static napi_value tun_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *reader = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &reader) != napi_ok || reader == NULL) {
+    napi_throw_type_error(env, NULL, "tunStop(handle)");
+    return NULL;
+  }
+  poller_stop(&((tun_reader *)reader)->poll, reader_freed);
+  return NULL;
+}
+
+static napi_value tun_write(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  void *data;
+  size_t length;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok) {
+    bool typed = false;
+    napi_is_typedarray(env, argv[1], &typed);
+    if (!typed) {
+      napi_throw_type_error(env, NULL, "tunWrite(fd, packet)");
+      return NULL;
+    }
+    napi_get_typedarray_info(env, argv[1], NULL, &length, &data, NULL, NULL);
+  }
+  ssize_t n = write(fd, data, length);
+  napi_value result;
+  napi_get_boolean(env, n == (ssize_t)length, &result);
+  return result;
+}
+
+static napi_value close_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "closeFd(fd)");
+    return NULL;
+  }
+  close(fd);
+  return NULL;
+}
+
+void tun_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"tunOpen", NULL, tun_open, NULL, NULL, NULL, napi_default, NULL},
+    {"tunRead", NULL, tun_read, NULL, NULL, NULL, napi_default, NULL},
+    {"tunStop", NULL, tun_stop, NULL, NULL, NULL, napi_default, NULL},
+    {"tunWrite", NULL, tun_write, NULL, NULL, NULL, napi_default, NULL},
+    {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}

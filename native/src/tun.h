@@ -1,0 +1,8 @@
+/* TUN devices: open, read in batches on the event loop, write. */
+#ifndef PQCONNECT_TUN_H
+#define PQCONNECT_TUN_H
+#include <node_api.h>
+
+void tun_register(napi_env env, napi_value exports);
+
+#endif

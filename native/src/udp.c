@@ -1,0 +1,206 @@
+/*
+ * UDP over raw file descriptors, so that the privileged part can bind a socket (also to
+ * a port below 1024) and hand the descriptor to the unprivileged worker, which Node's
+ * dgram module cannot adopt. Reads are batched with recvmmsg on the event loop.
+ *
+ * JS API:
+ *   udpBind(address, port): { fd, port }     IPv4 socket, non-blocking, 4 MiB buffers
+ *   udpRead(fd, callback): handle            callback(datagrams: {data, address, port}[])
+ *   udpStop(handle)
+ *   udpSend(fd, data, address, port): boolean   false if the kernel refused (dropped)
+ */
+#include "udp.h"
+#include "poller.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BATCH 64
+#define DATAGRAM_MAX 65536
+
+typedef struct {
+  poller poll;
+  unsigned char *buffers;
+  struct mmsghdr messages[BATCH];
+  struct iovec vectors[BATCH];
+  struct sockaddr_in sources[BATCH];
+} udp_reader;
+
+static void throw_errno(napi_env env, const char *what) {
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(errno));
+  napi_throw_error(env, NULL, message);
+}
+
+static int parse_address(napi_env env, napi_value value, struct in_addr *out) {
+  char text[64];
+  size_t length;
+  if (napi_get_value_string_utf8(env, value, text, sizeof text, &length) != napi_ok) return 0;
+  return inet_pton(AF_INET, text, out) == 1;
+}
+
+static napi_value udp_bind(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  struct sockaddr_in address;
+  memset(&address, 0, sizeof address);
+  address.sin_family = AF_INET;
+  uint32_t port;
+  if (argc < 2 || !parse_address(env, argv[0], &address.sin_addr) ||
+      napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535) {
+    napi_throw_type_error(env, NULL, "udpBind(address, port)");
+    return NULL;
+  }
+  address.sin_port = htons((uint16_t)port);
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    throw_errno(env, "socket");
+    return NULL;
+  }
+  int size = 4 * 1024 * 1024;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    throw_errno(env, "bind");
+    return NULL;
+  }
+  socklen_t length = sizeof address;
+  getsockname(fd, (struct sockaddr *)&address, &length);
+  napi_value result, fd_value, port_value;
+  napi_create_object(env, &result);
+  napi_create_int32(env, fd, &fd_value);
+  napi_create_uint32(env, ntohs(address.sin_port), &port_value);
+  napi_set_named_property(env, result, "fd", fd_value);
+  napi_set_named_property(env, result, "port", port_value);
+  return result;
+}
+
+static napi_value udp_drain(napi_env env, poller *p) {
+  udp_reader *reader = (udp_reader *)p;
+  napi_value batch;
+  napi_create_array(env, &batch);
+  uint32_t total = 0;
+  for (int round = 0; round < 4; round++) {
+    for (int i = 0; i < BATCH; i++) {
+      reader->vectors[i].iov_base = reader->buffers + (size_t)i * DATAGRAM_MAX;
+      reader->vectors[i].iov_len = DATAGRAM_MAX;
+      memset(&reader->messages[i].msg_hdr, 0, sizeof(struct msghdr));
+      reader->messages[i].msg_hdr.msg_iov = &reader->vectors[i];
+      reader->messages[i].msg_hdr.msg_iovlen = 1;
+      reader->messages[i].msg_hdr.msg_name = &reader->sources[i];
+      reader->messages[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+    }
+    int received = recvmmsg(p->fd, reader->messages, BATCH, MSG_DONTWAIT, NULL);
+    if (received <= 0) break;
+    for (int i = 0; i < received; i++) {
+      napi_value item, data, address, port;
+      void *copy;
+      char text[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &reader->sources[i].sin_addr, text, sizeof text);
+      napi_create_buffer_copy(env, reader->messages[i].msg_len, reader->vectors[i].iov_base, &copy,
+                              &data);
+      napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address);
+      napi_create_uint32(env, ntohs(reader->sources[i].sin_port), &port);
+      napi_create_object(env, &item);
+      napi_set_named_property(env, item, "data", data);
+      napi_set_named_property(env, item, "address", address);
+      napi_set_named_property(env, item, "port", port);
+      napi_set_element(env, batch, total++, item);
+    }
+    if (received < BATCH) break;
+  }
+  return total > 0 ? batch : NULL;
+}
+
+static void reader_freed(poller *p) {
+  udp_reader *reader = (udp_reader *)p;
+  free(reader->buffers);
+  free(reader);
+}
+
+static napi_value udp_read(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "udpRead(fd, callback)");
+    return NULL;
+  }
+  udp_reader *reader = calloc(1, sizeof *reader);
+  unsigned char *buffers = malloc((size_t)BATCH * DATAGRAM_MAX);
+  if (reader == NULL || buffers == NULL) {
+    free(reader);
+    free(buffers);
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  reader->buffers = buffers;
+  if (poller_start(env, &reader->poll, fd, argv[1], udp_drain, "pqconnect-udp") != 0) {
+    free(buffers);
+    free(reader);
+    napi_throw_error(env, NULL, "cannot poll the UDP fd");
+    return NULL;
+  }
+  napi_value handle;
+  napi_create_external(env, reader, NULL, NULL, &handle);
+  return handle;
+}
+
+static napi_value udp_stop(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *reader = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &reader) != napi_ok || reader == NULL) {
+    napi_throw_type_error(env, NULL, "udpStop(handle)");
+    return NULL;
+  }
+  poller_stop(&((udp_reader *)reader)->poll, reader_freed);
+  return NULL;
+}
+
+static napi_value udp_send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  uint32_t port;
+  void *data;
+  size_t length;
+  struct sockaddr_in target;
+  memset(&target, 0, sizeof target);
+  target.sin_family = AF_INET;
+  bool typed = false;
+  if (argc >= 2) napi_is_typedarray(env, argv[1], &typed);
+  if (argc < 4 || !typed || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      !parse_address(env, argv[2], &target.sin_addr) ||
+      napi_get_value_uint32(env, argv[3], &port) != napi_ok || port > 65535) {
+    napi_throw_type_error(env, NULL, "udpSend(fd, data, address, port)");
+    return NULL;
+  }
+  napi_get_typedarray_info(env, argv[1], NULL, &length, &data, NULL, NULL);
+  target.sin_port = htons((uint16_t)port);
+  ssize_t sent = sendto(fd, data, length, MSG_DONTWAIT, (struct sockaddr *)&target, sizeof target);
+  napi_value result;
+  napi_get_boolean(env, sent == (ssize_t)length, &result);
+  return result;
+}
+
+void udp_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"udpBind", NULL, udp_bind, NULL, NULL, NULL, napi_default, NULL},
+    {"udpRead", NULL, udp_read, NULL, NULL, NULL, napi_default, NULL},
+    {"udpStop", NULL, udp_stop, NULL, NULL, NULL, napi_default, NULL},
+    {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}

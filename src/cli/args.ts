@@ -1,0 +1,79 @@
+/**
+ * Command-line parsing shared by the pqconnect tools: node:util parseArgs in strict mode,
+ * typed converters, and one-line errors naming the problem (exit status 2).
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { parseIpv4Address } from '../protocol/ipv4.ts';
+
+export class UsageError extends Error {}
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0]!);
+  }
+}
+
+export function portOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535)
+    throw new UsageError(`--${name}: not a port number: ${value}`);
+  return port;
+}
+
+export function addressOption(value: string | undefined, name: string, fallback: string): string {
+  const text = value ?? fallback;
+  try {
+    parseIpv4Address(text);
+  } catch {
+    throw new UsageError(`--${name}: not an IPv4 address: ${text}`);
+  }
+  return text;
+}
+
+export function prefixOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const prefix = Number(value);
+  if (!/^\d+$/.test(value) || prefix < 8 || prefix > 30) {
+    throw new UsageError(`--${name}: prefix length must be 8..30: ${value}`);
+  }
+  return prefix;
+}
+
+export function interfaceOption(value: string | undefined, fallback: string): string {
+  const name = value ?? fallback;
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name))
+    throw new UsageError(`--interface: invalid interface name: ${name}`);
+  return name;
+}
+
+export function choiceOption<T extends string>(
+  value: string | undefined,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T))
+    throw new UsageError(`--${name}: must be one of ${choices.join(', ')}: ${value}`);
+  return value as T;
+}
+
+/** Runs a CLI main function: usage errors print one line and exit 2, others exit 1. */
+export function runMain(program: string, main: () => Promise<number | undefined>): void {
+  main().then(
+    (code) => {
+      if (code !== undefined) process.exitCode = code;
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`${program}: ${message}\n`);
+      process.exitCode = error instanceof UsageError ? 2 : 1;
+    },
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * `pqconnect-server` — the server daemon's privileged part. It reads the keys (refusing
+ * secret key files others can read), binds the crypto and key ports (ports below 1024
+ * included: only root can take those, so a local user cannot squat them), creates the
+ * TUN device, and starts the unprivileged worker with the keys and descriptors.
+ */
+
+import { DEFAULT_KEY_DIR, readServerConfig, readServerKeys } from '../io/key-files.ts';
+import { nativeIo } from '../io/native-io.ts';
+import { createTun } from '../io/tun-device.ts';
+import { FIRST_PASSED_FD, lookupUser } from '../io/worker-process.ts';
+import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts';
+import {
+  addressOption,
+  choiceOption,
+  interfaceOption,
+  parse,
+  portOption,
+  prefixOption,
+  UsageError,
+} from './args.ts';
+import { PrivilegedDaemon } from './privileged-daemon.ts';
+
+export const SERVER_HELP = `Usage: pqconnect-server [options]   run the PQConnect server daemon (as root)
+
+Options:
+  -d, --keydir DIR        key and config directory (default ${DEFAULT_KEY_DIR})
+  -p, --port PORT         crypto port (default: config/pqcport, else ${DEFAULT_CRYPTO_PORT})
+  -k, --keyport PORT      key-server port (default: config/keyport, else ${DEFAULT_KEY_PORT})
+  -a, --address ADDRESS   tunnel address of this server (default 10.42.0.1)
+  -m, --mask BITS         tunnel prefix length (default 16)
+  -i, --interface NAME    TUN device name (default pqconnect0)
+      --host-ip ADDRESS   deliver tunnel traffic to this address (server-in-a-bottle)
+      --user NAME         unprivileged user for the worker (default pqconnect)
+      --backend NAME      crypto backend: auto, fast, portable (default auto)
+  -h, --help              show this help
+`;
+
+export async function runServerDaemon(argv: string[]): Promise<number> {
+  const options = parse(argv, {
+    keydir: { type: 'string', short: 'd' },
+    port: { type: 'string', short: 'p' },
+    keyport: { type: 'string', short: 'k' },
+    address: { type: 'string', short: 'a' },
+    mask: { type: 'string', short: 'm' },
+    interface: { type: 'string', short: 'i' },
+    'host-ip': { type: 'string' },
+    user: { type: 'string' },
+    backend: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (options.help) {
+    process.stdout.write(SERVER_HELP);
+    return 0;
+  }
+  const keyDir = options.keydir ?? DEFAULT_KEY_DIR;
+  const config = await readServerConfig(keyDir);
+  const cryptoPort = portOption(options.port, 'port', config.cryptoPort ?? DEFAULT_CRYPTO_PORT);
+  const keyPort = portOption(options.keyport, 'keyport', config.keyPort ?? DEFAULT_KEY_PORT);
+  const tunnelAddress = addressOption(options.address, 'address', '10.42.0.1');
+  const prefixLength = prefixOption(options.mask, 'mask', 16);
+  const tunName = interfaceOption(options.interface, 'pqconnect0');
+  const hostAddress =
+    options['host-ip'] === undefined ? undefined : addressOption(options['host-ip'], 'host-ip', '');
+  const backend = choiceOption(
+    options.backend,
+    'backend',
+    ['auto', 'fast', 'portable'] as const,
+    'auto',
+  );
+  if (process.getuid?.() !== 0)
+    throw new UsageError('must run as root (it creates a TUN device and binds the ports)');
+  const keys = await readServerKeys(keyDir);
+  const user = await lookupUser(options.user ?? 'pqconnect');
+
+  const log = (message: string) =>
+    process.stderr.write(`pqconnect-server[${process.pid}]: ${message}\n`);
+  const daemon = new PrivilegedDaemon('server', log);
+  const io = nativeIo();
+  const crypto = io.udpBind('0.0.0.0', cryptoPort);
+  daemon.onShutdown(() => io.closeFd(crypto.fd));
+  const keyServer = io.udpBind('0.0.0.0', keyPort);
+  daemon.onShutdown(() => io.closeFd(keyServer.fd));
+  const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
+  daemon.onShutdown(() => io.closeFd(tun.fd));
+
+  daemon.startWorker(user, [tun.fd, crypto.fd, keyServer.fd], (message) => {
+    if (message.type === 'ready') log(message.summary);
+  });
+  daemon.send({
+    type: 'start',
+    config: {
+      role: 'server',
+      tunFd: FIRST_PASSED_FD,
+      cryptoFd: FIRST_PASSED_FD + 1,
+      keyFd: FIRST_PASSED_FD + 2,
+      tunnelAddress,
+      prefixLength,
+      hostAddress,
+      backend,
+      verbose: false,
+      keys,
+    },
+  });
+  for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
+  await daemon.serveStatus(user.gid);
+  log(
+    `server up: ${tun.name} ${tunnelAddress}/${prefixLength}, crypto port ${crypto.port}, key port ${keyServer.port}`,
+  );
+  return daemon.finished();
+}

@@ -1,0 +1,113 @@
+/**
+ * The daemon's firewall rules (privileged part), all in chains of its own so that they
+ * can be found and removed as a whole — at exit, and at start when a crashed run left
+ * them behind:
+ *   filter PQCONNECT-DNS  (jumped to from INPUT): DNS answers (UDP source port 53) to
+ *                          NFQUEUE, with queue-bypass so DNS works while no daemon listens
+ *   nat    PQCONNECT-NAT  (jumped to from OUTPUT): plain-fallback DNAT of an internal
+ *                          address to the server's real address
+ *   nat    PQCONNECT-SNAT (jumped to from POSTROUTING): fallback packets leave with the
+ *                          outgoing interface's address, not the tunnel address
+ * Uses iptables (iptables-nft on current Debian). The nftables `queue` statement is not
+ * available on every kernel (not on these machines), iptables' NFQUEUE target is.
+ */
+import { formatIpv4Address, parseIpv4Address } from '../protocol/ipv4.ts';
+import { run, runQuietly } from './commands.ts';
+
+const DNS_CHAIN = 'PQCONNECT-DNS';
+const NAT_CHAIN = 'PQCONNECT-NAT';
+const SNAT_CHAIN = 'PQCONNECT-SNAT';
+
+export async function removeAllRules(): Promise<void> {
+  while (await runQuietly('iptables', ['-D', 'INPUT', '-j', DNS_CHAIN])) {}
+  await runQuietly('iptables', ['-F', DNS_CHAIN]);
+  await runQuietly('iptables', ['-X', DNS_CHAIN]);
+  while (await runQuietly('iptables', ['-t', 'nat', '-D', 'OUTPUT', '-j', NAT_CHAIN])) {}
+  await runQuietly('iptables', ['-t', 'nat', '-F', NAT_CHAIN]);
+  await runQuietly('iptables', ['-t', 'nat', '-X', NAT_CHAIN]);
+  while (await runQuietly('iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-j', SNAT_CHAIN])) {}
+  await runQuietly('iptables', ['-t', 'nat', '-F', SNAT_CHAIN]);
+  await runQuietly('iptables', ['-t', 'nat', '-X', SNAT_CHAIN]);
+}
+
+export async function installDnsInterception(queue: number): Promise<void> {
+  await run('iptables', ['-N', DNS_CHAIN]);
+  await run('iptables', [
+    '-A',
+    DNS_CHAIN,
+    '-p',
+    'udp',
+    '--sport',
+    '53',
+    '-j',
+    'NFQUEUE',
+    '--queue-num',
+    String(queue),
+    '--queue-bypass',
+  ]);
+  await run('iptables', ['-I', 'INPUT', '1', '-j', DNS_CHAIN]);
+}
+
+export async function installNatChains(tunnelNetwork: string, tunName: string): Promise<void> {
+  await run('iptables', ['-t', 'nat', '-N', NAT_CHAIN]);
+  await run('iptables', ['-t', 'nat', '-I', 'OUTPUT', '1', '-j', NAT_CHAIN]);
+  await run('iptables', ['-t', 'nat', '-N', SNAT_CHAIN]);
+  await run('iptables', [
+    '-t',
+    'nat',
+    '-A',
+    SNAT_CHAIN,
+    '-s',
+    tunnelNetwork,
+    '!',
+    '-o',
+    tunName,
+    '-j',
+    'MASQUERADE',
+  ]);
+  await run('iptables', ['-t', 'nat', '-I', 'POSTROUTING', '1', '-j', SNAT_CHAIN]);
+}
+
+export interface PlainRoute {
+  internalAddress: string;
+  plainAddress: string;
+}
+
+/** Normalises and validates a route request from the unprivileged worker. */
+export function validatePlainRoute(
+  route: PlainRoute,
+  internalNetwork: { contains(address: number): boolean },
+): PlainRoute {
+  const internal = parseIpv4Address(route.internalAddress);
+  const plain = parseIpv4Address(route.plainAddress);
+  if (!internalNetwork.contains(internal))
+    throw new Error(`${route.internalAddress} is not a tunnel address`);
+  if (
+    internalNetwork.contains(plain) ||
+    plain === 0 ||
+    plain >>> 24 === 127 ||
+    plain >>> 28 >= 14
+  ) {
+    throw new Error(`${route.plainAddress} is not a usable plain address`);
+  }
+  return { internalAddress: formatIpv4Address(internal), plainAddress: formatIpv4Address(plain) };
+}
+
+function natRule(route: PlainRoute): string[] {
+  return [
+    '-d',
+    `${route.internalAddress}/32`,
+    '-j',
+    'DNAT',
+    '--to-destination',
+    route.plainAddress,
+  ];
+}
+
+export async function addPlainRoute(route: PlainRoute): Promise<void> {
+  await run('iptables', ['-t', 'nat', '-A', NAT_CHAIN, ...natRule(route)]);
+}
+
+export async function removePlainRoute(route: PlainRoute): Promise<void> {
+  await runQuietly('iptables', ['-t', 'nat', '-D', NAT_CHAIN, ...natRule(route)]);
+}

@@ -1,0 +1,32 @@
+/**
+ * Typed access to the I/O half of the native addon: TUN devices, UDP over raw file
+ * descriptors, and NFQUEUE. Throws a clear error when the addon is not built.
+ */
+import { loadNativeAddon } from '../native-addon.ts';
+
+export interface NativeIo {
+  tunOpen(name: string): { fd: number; name: string };
+  tunRead(fd: number, callback: (packets: Buffer[]) => void): unknown;
+  tunStop(handle: unknown): void;
+  tunWrite(fd: number, packet: Uint8Array): boolean;
+  closeFd(fd: number): void;
+  udpBind(address: string, port: number): { fd: number; port: number };
+  udpRead(
+    fd: number,
+    callback: (datagrams: { data: Buffer; address: string; port: number }[]) => void,
+  ): unknown;
+  udpStop(handle: unknown): void;
+  udpSend(fd: number, data: Uint8Array, address: string, port: number): boolean;
+  nfqueueOpen(
+    queue: number,
+    callback: (packets: { id: number; payload: Buffer }[]) => void,
+  ): unknown;
+  nfqueueVerdict(handle: unknown, id: number, payload: Uint8Array | null): void;
+  nfqueueClose(handle: unknown): void;
+}
+
+export function nativeIo(): NativeIo {
+  const addon = loadNativeAddon<NativeIo>();
+  if (!addon.ok) throw new Error(addon.reason);
+  return addon.value;
+}
