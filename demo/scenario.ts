@@ -74,20 +74,25 @@ export async function startWebServer(lab: Lab): Promise<void> {
   );
 }
 
+/** Waits until `text` appears once more in the logs of process `name` than it did before. */
+function waitForAnotherLine(lab: Lab, name: string, text: string): Promise<void> {
+  const count = () => lab.logs(name).split(text).length;
+  const before = count();
+  return waitFor(`${name}: ${text}`, async () => count() > before, 30_000);
+}
+
 export async function startServerDaemon(
   lab: Lab,
   scenario: Scenario,
   extra: string[] = [],
 ): Promise<void> {
+  const ready = waitForAnotherLine(lab, 'server', 'server engine on');
   lab.start(lab.server, BIN('pqconnect-server'), ['--keydir', scenario.keyDir, ...extra], 'server');
-  await waitFor(
-    'pqconnect-server',
-    async () => lab.logs('server').includes('server engine on'),
-    30_000,
-  );
+  await ready;
 }
 
 export async function startClientDaemon(lab: Lab, extra: string[] = []): Promise<void> {
+  const ready = waitForAnotherLine(lab, 'client', 'client up');
   lab.start(lab.client, BIN('pqconnect'), ['--verbose', ...extra], 'client');
-  await waitFor('pqconnect', async () => lab.logs('client').includes('client up'), 30_000);
+  await ready;
 }

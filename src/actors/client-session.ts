@@ -233,7 +233,10 @@ export const clientSessionMachine = setup({
       },
       on: {
         HANDSHAKE_CONFIRMED: { target: 'established', actions: 'resetRetries' },
-        PEER_FAILED: { target: 'failing', actions: 'recordPeerFailure' },
+        PEER_FAILED: [
+          { guard: 'canRetryHandshake', target: 'fetchingEphemeralKey' },
+          { target: 'failing', actions: 'recordPeerFailure' },
+        ],
       },
     },
     established: {

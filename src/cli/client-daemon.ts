@@ -149,6 +149,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     },
   });
 
+  await daemon.workerReady();
   queueHandle = io.nfqueueOpen(queue, (packets) => {
     for (const { id, payload } of packets) {
       pendingDns.set(

@@ -20,6 +20,10 @@ export class PrivilegedDaemon {
   private readonly done: Promise<number>;
   private finish: (code: number) => void = () => {};
   private controlServer: Server | null = null;
+  private markReady: () => void = () => {};
+  private readonly ready = new Promise<void>((resolve) => {
+    this.markReady = resolve;
+  });
 
   constructor(
     readonly role: 'client' | 'server',
@@ -47,6 +51,7 @@ export class PrivilegedDaemon {
     onMessage: (message: FromWorker) => void,
   ): WorkerProcess {
     const worker = new WorkerProcess(user, fds, (message) => {
+      if (message.type === 'ready') this.markReady();
       if (message.type === 'status') {
         this.statusWaiters.get(message.id)?.(message.status);
         this.statusWaiters.delete(message.id);
@@ -63,6 +68,23 @@ export class PrivilegedDaemon {
       }
     });
     return worker;
+  }
+
+  /** Resolves when the worker reports its engine running; fails if it does not within 60 s. */
+  async workerReady(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the worker did not start within 60 s')), 60_000);
+    });
+    try {
+      await Promise.race([
+        this.ready,
+        timeout,
+        this.done.then(() => Promise.reject(new Error('stopped before the worker was ready'))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   send(message: ToWorker): void {

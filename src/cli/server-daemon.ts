@@ -103,6 +103,7 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
     },
   });
   for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
+  await daemon.workerReady();
   await daemon.serveStatus(user.gid);
   log(
     `server up: ${tun.name} ${tunnelAddress}/${prefixLength}, crypto port ${crypto.port}, key port ${keyServer.port}`,

@@ -83,14 +83,12 @@ function startServer(config: ServerWorkerConfig): Running {
   });
   tun.packets.subscribe((packet) => engine.sendInner(packet));
   engine.innerPackets.subscribe((packet) => tun.write(packet));
-  void engine
-    .ready()
-    .then(() =>
-      send({
-        type: 'ready',
-        summary: `server engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}`,
-      }),
-    );
+  void engine.ready().then(() =>
+    send({
+      type: 'ready',
+      summary: `server engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}`,
+    }),
+  );
   return {
     status: () => ({
       role: 'server',

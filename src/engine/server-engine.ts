@@ -117,6 +117,7 @@ export class ServerEngine {
   private readonly rotation: Actor<typeof ephemeralRotationMachine>;
   private readonly firstKeys: Promise<void>;
   private pendingHandshakes = 0;
+  private readonly lastFailureNotice = new Map<string, number>();
   /** 0-RTT packets that overtook their handshake (still being decapsulated). */
   private readonly earlyPackets: EarlyPacketBuffer;
   private closed = false;
@@ -261,6 +262,7 @@ export class ServerEngine {
       )
         return;
       this.counters.drop('tunnel: unknown tunnel id');
+      this.tellHandshakeFailed(address, port);
       return;
     }
     const now = this.clock.now();
@@ -292,6 +294,21 @@ export class ServerEngine {
     }
     record.lastInnerTraffic = now;
     this.inner.next(rewritten.value);
+  }
+
+  /**
+   * A tunnel packet for a tunnel this server does not have (it restarted, or erased the
+   * tunnel): answer `03 00` so the client re-handshakes at once instead of waiting 120 s.
+   * At most once per second per source, and only 2 bytes: never an amplifier.
+   */
+  private tellHandshakeFailed(address: string, port: number): void {
+    const key = `${address}:${port}`;
+    const now = this.clock.now();
+    if (now - (this.lastFailureNotice.get(key) ?? Number.NEGATIVE_INFINITY) < 1_000) return;
+    if (this.lastFailureNotice.size > 4096) this.lastFailureNotice.clear();
+    this.lastFailureNotice.set(key, now);
+    this.options.cryptoTransport.send(new Uint8Array([0x03, 0x00]), address, port);
+    this.counters.add('handshake-failed notices sent');
   }
 
   private noticeEpochs(record: ServerSessionRecord): void {

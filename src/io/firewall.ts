@@ -104,8 +104,14 @@ function natRule(route: PlainRoute): string[] {
   ];
 }
 
+/**
+ * Adds the DNAT rule, then forgets connection-tracking state for the internal address:
+ * connections whose first packets went into the tunnel while PQ was being tried would
+ * otherwise keep bypassing the new rule.
+ */
 export async function addPlainRoute(route: PlainRoute): Promise<void> {
   await run('iptables', ['-t', 'nat', '-A', NAT_CHAIN, ...natRule(route)]);
+  await runQuietly('conntrack', ['-D', '-d', route.internalAddress]);
 }
 
 export async function removePlainRoute(route: PlainRoute): Promise<void> {

@@ -1,0 +1,172 @@
+/**
+ * End-to-end: the real daemons (root part + unprivileged worker), real TUN devices, real
+ * DNS (dnsmasq) intercepted through NFQUEUE, in network namespaces. Needs root, as in CI.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
+import {
+  createServerKeys,
+  type Scenario,
+  startClientDaemon,
+  startDns,
+  startServerDaemon,
+  startWebServer,
+} from '../../demo/scenario.ts';
+
+const ROOT = process.getuid?.() === 0;
+
+async function curl(
+  lab: Lab,
+  url: string,
+  maxTime = 20,
+): Promise<{ code: number; stdout: string }> {
+  return lab.run(
+    lab.client,
+    'curl',
+    ['-sS', '--max-time', String(maxTime), url],
+    (maxTime + 5) * 1000,
+  );
+}
+
+async function clientStatus(
+  lab: Lab,
+): Promise<{ workerPid: number; sessions: { state: unknown }[] }> {
+  const result = await lab.run(lab.client, process.execPath, [
+    '--import',
+    'tsx',
+    'src/cli/pqconnect.ts',
+    'status',
+    '--json',
+  ]);
+  return JSON.parse(result.stdout);
+}
+
+async function stopDaemon(lab: Lab, name: 'client' | 'server'): Promise<void> {
+  const host = name === 'client' ? lab.client : lab.server;
+  await lab.run(host, 'pkill', [
+    '-TERM',
+    '-f',
+    name === 'client' ? 'src/cli/pqconnect.ts' : 'src/cli/pqconnect-server.ts',
+  ]);
+  await waitFor(`${name} daemon to stop`, async () =>
+    lab.logs(name).includes('stopped; rules and devices removed'),
+  );
+}
+
+describe('daemons in network namespaces', {
+  skip: ROOT ? false : 'needs root (network namespaces, TUN, iptables)',
+}, () => {
+  let lab: Lab;
+  let scenario: Scenario;
+
+  before(async () => {
+    lab = await createLab('pqe');
+    scenario = await createServerKeys(lab);
+    await startDns(lab, scenario);
+    await startWebServer(lab);
+    await startServerDaemon(lab, scenario);
+    await startClientDaemon(lab);
+  });
+  after(async () => {
+    await lab?.destroy();
+  });
+
+  it('carries HTTP and ping by name through the tunnel; a plain name goes direct', async () => {
+    const page = await curl(lab, 'http://www.demo.test/');
+    assert.equal(page.code, 0);
+    assert.match(page.stdout, /hello from the PQConnect demo server/);
+    await waitFor('the web server to see the tunnel address', async () =>
+      /10\.42\.0\.2 .*GET \//.test(lab.logs('web')),
+    );
+    const ping = await lab.run(lab.client, 'ping', ['-c', '2', '-W', '2', 'www.demo.test'], 10_000);
+    assert.equal(ping.code, 0, ping.stdout);
+    const plain = await curl(lab, 'http://plain.demo.test/');
+    assert.equal(plain.code, 0);
+    await waitFor('the web server to see the client directly', async () =>
+      /10\.77\.0\.1 .*GET \//.test(lab.logs('web')),
+    );
+  });
+
+  it('runs the worker as an unprivileged user with no capabilities', async () => {
+    const status = await clientStatus(lab);
+    const procStatus = await readFile(`/proc/${status.workerPid}/status`, 'utf8');
+    const uid = /^Uid:\s+(\d+)/m.exec(procStatus)?.[1];
+    const capEff = /^CapEff:\s+([0-9a-f]+)/m.exec(procStatus)?.[1];
+    assert.notEqual(uid, '0');
+    assert.equal(Number.parseInt(capEff!, 16), 0);
+  });
+
+  it('lets a malformed DNS answer through untouched', async () => {
+    await lab.run(lab.dns, 'ip', ['addr', 'add', '10.77.0.4/24', 'dev', 'eth0']);
+    const garbage = 'abcd8180000100010000000003777777';
+    const responder = `const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>{const g=Buffer.from('${garbage}','hex');m.copy(g,0,0,2);s.send(g,r.port,r.address)});s.bind(53,'10.77.0.4')`;
+    lab.start(lab.dns, process.execPath, ['-e', responder], 'garbage-dns');
+    await new Promise((r) => setTimeout(r, 500));
+    const ask = `const s=require('dgram').createSocket('udp4');s.on('message',(m)=>{console.log(m.toString('hex'));process.exit(0)});s.send(Buffer.from('12340100000100000000000003777777','hex'),53,'10.77.0.4');setTimeout(()=>process.exit(3),3000)`;
+    const result = await lab.run(lab.client, process.execPath, ['-e', ask]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim(), `1234${garbage.slice(4)}`);
+  });
+
+  it('recovers when the server restarts mid-session', async () => {
+    assert.equal((await curl(lab, 'http://www.demo.test/')).code, 0);
+    await stopDaemon(lab, 'server');
+    await startServerDaemon(lab, scenario);
+    const again = await curl(lab, 'http://www.demo.test/', 30);
+    assert.equal(again.code, 0, lab.logs('client'));
+  });
+
+  it('removes its rules, device and worker on SIGTERM', async () => {
+    const status = await clientStatus(lab);
+    await stopDaemon(lab, 'client');
+    const rules = await lab.run(lab.client, 'iptables-save', []);
+    assert.doesNotMatch(rules.stdout, /PQCONNECT/);
+    const link = await lab.run(lab.client, 'ip', ['link', 'show', 'pqconnect0']);
+    assert.notEqual(link.code, 0, 'TUN device gone');
+    await assert.rejects(readFile(`/proc/${status.workerPid}/status`), 'worker process gone');
+  });
+});
+
+describe('plain fallback and strict mode', {
+  skip: ROOT ? false : 'needs root (network namespaces, TUN, iptables)',
+}, () => {
+  let lab: Lab;
+
+  before(async () => {
+    lab = await createLab('pqf');
+    const scenario = await createServerKeys(lab);
+    await startDns(lab, scenario);
+    await startWebServer(lab);
+    await startServerDaemon(lab, scenario);
+    await lab.run(lab.server, 'iptables', [
+      '-I',
+      'INPUT',
+      '-p',
+      'udp',
+      '--dport',
+      '42425',
+      '-j',
+      'DROP',
+    ]);
+  });
+  after(async () => {
+    await lab?.destroy();
+  });
+
+  it('falls back to plain traffic when the key port is blocked, and says so', async () => {
+    await startClientDaemon(lab);
+    const page = await curl(lab, 'http://www.demo.test/', 30);
+    assert.equal(page.code, 0, lab.logs('client'));
+    assert.match(lab.logs('client'), /plain fallback: 10\.43\.0\.2 -> 10\.77\.0\.2/);
+    await stopDaemon(lab, 'client');
+  });
+
+  it('--strict never falls back', async () => {
+    await startClientDaemon(lab, ['--strict']);
+    const page = await curl(lab, 'http://www.demo.test/', 12);
+    assert.notEqual(page.code, 0);
+    assert.doesNotMatch(lab.logs('client').split('client up').at(-1)!, /plain fallback:/);
+  });
+});
