@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the systemd units for this checkout (as root): copies systemd/*.service to
+# /etc/systemd/system with @PREFIX@ set to the checkout's path, and reloads systemd.
+# Enable with: systemctl enable --now pqconnect   (or pqconnect-server)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ "$(id -u)" -ne 0 ]; then echo "install-systemd.sh: must run as root" >&2; exit 1; fi
+for unit in "$here"/systemd/*.service; do
+  sed "s|@PREFIX@|$here|g" "$unit" > "/etc/systemd/system/$(basename "$unit")"
+  echo "installed /etc/systemd/system/$(basename "$unit")"
+done
+if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi

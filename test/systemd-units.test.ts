@@ -1,0 +1,61 @@
+/** The systemd units parse (systemd-analyze verify) and keep the promised sandboxing. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const UNITS = readdirSync(join(ROOT, 'systemd')).filter((f) => f.endsWith('.service'));
+
+function hasVerifier(): boolean {
+  try {
+    execFileSync('systemd-analyze', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('systemd units', () => {
+  it('exist for the client and the server, with sandboxing and a capability bound', () => {
+    assert.deepEqual(UNITS.sort(), ['pqconnect-server.service', 'pqconnect.service']);
+    for (const unit of UNITS) {
+      const text = readFileSync(join(ROOT, 'systemd', unit), 'utf8');
+      for (const directive of [
+        'NoNewPrivileges=yes',
+        'ProtectSystem=strict',
+        'CapabilityBoundingSet=',
+        'SystemCallFilter=@system-service',
+        'RestrictAddressFamilies=',
+      ]) {
+        assert.ok(text.includes(directive), `${unit}: ${directive}`);
+      }
+      assert.doesNotMatch(text, /CAP_SYS_ADMIN|AmbientCapabilities=CAP/);
+    }
+  });
+
+  it('verify with systemd-analyze', {
+    skip: hasVerifier() ? false : 'systemd-analyze is not installed',
+  }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pqconnect-units-'));
+    const paths = UNITS.map((unit) => {
+      const path = join(dir, unit);
+      writeFileSync(
+        path,
+        readFileSync(join(ROOT, 'systemd', unit), 'utf8').replaceAll(
+          '@PREFIX@',
+          ROOT.replace(/\/$/, ''),
+        ),
+      );
+      return path;
+    });
+    const output = execFileSync('systemd-analyze', ['verify', ...paths], {
+      encoding: 'utf8',
+      env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' },
+    });
+    assert.equal(output.trim(), '');
+  });
+});
