@@ -5,7 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createLab, type Lab } from '../demo/lab.ts';
-import { createServerKeys, startClientDaemon, startDns, startServerDaemon, startWebServer } from '../demo/scenario.ts';
+import {
+  createServerKeys,
+  startClientDaemon,
+  startDns,
+  startServerDaemon,
+  startWebServer,
+} from '../demo/scenario.ts';
 
 async function iperf(lab: Lab, target: string): Promise<string> {
   const result = await lab.run(lab.client, 'iperf3', ['-c', target, '-t', '5', '-J'], 30_000);
@@ -15,7 +21,12 @@ async function iperf(lab: Lab, target: string): Promise<string> {
 }
 
 async function ping(lab: Lab, target: string): Promise<string> {
-  const result = await lab.run(lab.client, 'ping', ['-c', '20', '-i', '0.05', '-q', target], 30_000);
+  const result = await lab.run(
+    lab.client,
+    'ping',
+    ['-c', '20', '-i', '0.05', '-q', target],
+    30_000,
+  );
   return /rtt min\/avg\/max\/mdev = ([\d./]+)/.exec(result.stdout)?.[1] ?? 'failed';
 }
 
@@ -25,10 +36,15 @@ async function rssOf(pid: number | undefined): Promise<string> {
   return `${Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)} MiB`;
 }
 
-async function statusOf(lab: Lab, role: 'client' | 'server'): Promise<{ pid: number; workerPid: number }> {
+async function statusOf(
+  lab: Lab,
+  role: 'client' | 'server',
+): Promise<{ pid: number; workerPid: number }> {
   const host = role === 'client' ? lab.client : lab.server;
   const script = role === 'client' ? 'src/cli/pqconnect.ts' : 'src/cli/pqconnect-server.ts';
-  return JSON.parse((await lab.run(host, process.execPath, ['--import', 'tsx', script, 'status', '--json'])).stdout);
+  return JSON.parse(
+    (await lab.run(host, process.execPath, ['--import', 'tsx', script, 'status', '--json'])).stdout,
+  );
 }
 
 async function main(): Promise<void> {
@@ -50,8 +66,14 @@ async function main(): Promise<void> {
     ];
     const client = await statusOf(lab, 'client');
     const server = await statusOf(lab, 'server');
-    rows.push(['client RSS: root part / worker', `${await rssOf(client.pid)} / ${await rssOf(client.workerPid)}`]);
-    rows.push(['server RSS: root part / worker', `${await rssOf(server.pid)} / ${await rssOf(server.workerPid)}`]);
+    rows.push([
+      'client RSS: root part / worker',
+      `${await rssOf(client.pid)} / ${await rssOf(client.workerPid)}`,
+    ]);
+    rows.push([
+      'server RSS: root part / worker',
+      `${await rssOf(server.pid)} / ${await rssOf(server.workerPid)}`,
+    ]);
     console.log('\nPQConnect daemons between network namespaces (veth + bridge, this machine)');
     for (const [name, value] of rows) console.log(`${name.padEnd(50)} ${value}`);
   } finally {
