@@ -17,6 +17,10 @@ export interface Lab {
   client: Host;
   server: Host;
   dns: Host;
+  /** With `bottles`: a machine routed through the client host (10.78.1.2), and one behind
+   * the server host (10.78.2.2) for client- and server-in-a-bottle. */
+  clientSide?: Host;
+  serverSide?: Host;
   run(
     host: Host,
     command: string,
@@ -55,12 +59,16 @@ async function must(command: string, args: string[]): Promise<void> {
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr.trim()}`);
 }
 
-export async function createLab(prefix = 'pqd'): Promise<Lab> {
+export async function createLab(prefix = 'pqd', { bottles = false } = {}): Promise<Lab> {
   const link = `${prefix}-link`;
   const hosts = {
     client: { namespace: `${prefix}-client`, address: '10.77.0.1' },
     server: { namespace: `${prefix}-server`, address: '10.77.0.2' },
     dns: { namespace: `${prefix}-dns`, address: '10.77.0.3' },
+  };
+  const sides = {
+    clientSide: { namespace: `${prefix}-chost`, address: '10.78.1.2' },
+    serverSide: { namespace: `${prefix}-shost`, address: '10.78.2.2' },
   };
   const processes: { name: string; child: ChildProcess; output: string[] }[] = [];
   const destroy = async () => {
@@ -74,7 +82,10 @@ export async function createLab(prefix = 'pqd'): Promise<Lab> {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
     }
-    for (const ns of [link, ...Object.values(hosts).map((h) => h.namespace)]) {
+    for (const ns of [
+      link,
+      ...[...Object.values(hosts), ...Object.values(sides)].map((h) => h.namespace),
+    ]) {
       await exec('ip', ['netns', 'del', ns]);
       await rm(`/etc/netns/${ns}`, { recursive: true, force: true });
     }
@@ -111,6 +122,10 @@ export async function createLab(prefix = 'pqd'): Promise<Lab> {
         `nameserver ${hosts.dns.address}\n`,
       );
     }
+    if (bottles) {
+      await attachBehind(prefix, hosts.client, sides.clientSide, '10.78.1', ['default']);
+      await attachBehind(prefix, hosts.server, sides.serverSide, '10.78.2', ['10.42.0.0/16']);
+    }
   } catch (error) {
     await destroy();
     throw error;
@@ -118,6 +133,7 @@ export async function createLab(prefix = 'pqd'): Promise<Lab> {
   return {
     prefix,
     ...hosts,
+    ...(bottles ? sides : {}),
     run: (host, command, args, timeoutMs) =>
       exec('ip', ['netns', 'exec', host.namespace, command, ...args], timeoutMs),
     start: (host, command, args, name) => {
@@ -137,6 +153,34 @@ export async function createLab(prefix = 'pqd'): Promise<Lab> {
         .join(''),
     destroy,
   };
+}
+
+/** Connects `side` to `router` over a veth pair (router .1, side .2 in `subnet`.0/24), routes
+ * `routes` of `side` through the router, and lets the router forward. */
+async function attachBehind(
+  prefix: string,
+  router: Host,
+  side: Host,
+  subnet: string,
+  routes: string[],
+): Promise<void> {
+  const inside = `${prefix}${subnet.endsWith('1') ? 'c' : 's'}b`;
+  await must('ip', ['netns', 'add', side.namespace]);
+  await must('ip', ['-n', side.namespace, 'link', 'set', 'lo', 'up']);
+  await must('ip', ['link', 'add', `${inside}0`, 'type', 'veth', 'peer', 'name', `${inside}1`]);
+  await must('ip', ['link', 'set', `${inside}0`, 'netns', router.namespace]);
+  await must('ip', ['link', 'set', `${inside}1`, 'netns', side.namespace]);
+  await must('ip', ['-n', router.namespace, 'link', 'set', `${inside}0`, 'name', 'side0']);
+  await must('ip', ['-n', router.namespace, 'addr', 'add', `${subnet}.1/24`, 'dev', 'side0']);
+  await must('ip', ['-n', router.namespace, 'link', 'set', 'side0', 'up']);
+  await must('ip', ['-n', side.namespace, 'link', 'set', `${inside}1`, 'name', 'eth0']);
+  await must('ip', ['-n', side.namespace, 'addr', 'add', `${side.address}/24`, 'dev', 'eth0']);
+  await must('ip', ['-n', side.namespace, 'link', 'set', 'eth0', 'up']);
+  for (const route of routes)
+    await must('ip', ['-n', side.namespace, 'route', 'add', route, 'via', `${subnet}.1`]);
+  await must('ip', ['netns', 'exec', router.namespace, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+  await mkdir(`/etc/netns/${side.namespace}`, { recursive: true });
+  await writeFile(`/etc/netns/${side.namespace}/resolv.conf`, 'nameserver 10.77.0.3\n');
 }
 
 /** Waits until `check` resolves true, polling; throws with `what` after `timeoutMs`. */

@@ -57,21 +57,19 @@ export async function startDns(lab: Lab, scenario: Scenario): Promise<void> {
   );
 }
 
-export async function startWebServer(lab: Lab): Promise<void> {
+export async function startWebServer(lab: Lab, host = lab.server): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'pqconnect-web-'));
   await writeFile(join(root, 'index.html'), 'hello from the PQConnect demo server\n');
   lab.start(
-    lab.server,
+    host,
     'python3',
     ['-m', 'http.server', '80', '--bind', '0.0.0.0', '--directory', root],
     'web',
   );
-  await waitFor(
-    'web server',
-    async () =>
-      (await lab.run(lab.server, 'curl', ['-s', '-o', '/dev/null', 'http://127.0.0.1/'])).code ===
-      0,
-  );
+  await waitFor('web server', async () => {
+    const probe = await lab.run(host, 'curl', ['-s', '-o', '/dev/null', 'http://127.0.0.1/']);
+    return probe.code === 0;
+  });
 }
 
 /** Waits until `text` appears once more in the logs of process `name` than it did before. */

@@ -5,6 +5,7 @@
  * missing verdict lets the original answer through) and plain-fallback NAT rules (each
  * validated). Everything it installs is removed at exit, and stale rules at start.
  */
+import { readFile } from 'node:fs/promises';
 import { AddressPool } from '../engine/address-pool.ts';
 import {
   addPlainRoute,
@@ -41,6 +42,9 @@ Options:
   -m, --mask BITS         tunnel prefix length (default 16)
   -i, --interface NAME    TUN device name (default pqconnect0)
       --strict            never fall back to plain traffic
+      --bottle            client-in-a-bottle: also protect the machines this host
+                          forwards for (intercept their DNS, carry their traffic);
+                          needs net.ipv4.ip_forward=1 and routes to this host
       --queue NUMBER      NFQUEUE number for DNS answers (default 4242)
       --user NAME         unprivileged user for the worker (default pqconnect)
       --backend NAME      crypto backend: auto, fast, portable (default auto)
@@ -57,6 +61,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     mask: { type: 'string', short: 'm' },
     interface: { type: 'string', short: 'i' },
     strict: { type: 'boolean' },
+    bottle: { type: 'boolean' },
     queue: { type: 'string' },
     user: { type: 'string' },
     backend: { type: 'string' },
@@ -72,6 +77,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   const prefixLength = prefixOption(options.mask, 'mask', 16);
   const tunName = interfaceOption(options.interface, 'pqconnect0');
   const queue = portOption(options.queue, 'queue', 4242);
+  const bottle = options.bottle === true;
   const backend = choiceOption(
     options.backend,
     'backend',
@@ -85,6 +91,11 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   const network = `${formatIpv4Address(pool.network)}/${prefixLength}`;
 
   const log = (message: string) => process.stderr.write(`pqconnect[${process.pid}]: ${message}\n`);
+  if (bottle && (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() !== '1') {
+    log(
+      'warning: --bottle without net.ipv4.ip_forward=1: other machines cannot route through this host',
+    );
+  }
   const daemon = new PrivilegedDaemon('client', log);
   const io = nativeIo();
 
@@ -94,7 +105,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   daemon.onShutdown(() => io.closeFd(tun.fd));
   const udp = io.udpBind('0.0.0.0', port);
   daemon.onShutdown(() => io.closeFd(udp.fd));
-  await installNatChains(network, tun.name);
+  await installNatChains(network, tunnelAddress, tun.name, bottle);
 
   const routes = new Map<string, PlainRoute>();
   daemon.onShutdown(async () => {
@@ -167,7 +178,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     for (const id of [...pendingDns.keys()]) verdict(id, null);
     io.nfqueueClose(queueHandle);
   });
-  await installDnsInterception(queue);
+  await installDnsInterception(queue, bottle);
   await daemon.serveStatus(user.gid);
   log(
     `client up: ${tun.name} ${tunnelAddress}/${prefixLength}, UDP port ${udp.port}, DNS answers via NFQUEUE ${queue}`,

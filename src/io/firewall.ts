@@ -8,6 +8,8 @@
  *                          address to the server's real address
  *   nat    PQCONNECT-SNAT (jumped to from POSTROUTING): fallback packets leave with the
  *                          outgoing interface's address, not the tunnel address
+ * In client-in-a-bottle mode the DNS and NAT chains are also jumped to for forwarded
+ * traffic (FORWARD, PREROUTING), for the machines whose traffic this host carries.
  * Uses iptables (iptables-nft on current Debian). The nftables `queue` statement is not
  * available on every kernel (not on these machines), iptables' NFQUEUE target is.
  */
@@ -18,53 +20,71 @@ const DNS_CHAIN = 'PQCONNECT-DNS';
 const NAT_CHAIN = 'PQCONNECT-NAT';
 const SNAT_CHAIN = 'PQCONNECT-SNAT';
 
+const JUMPS: { table: string; from: string; chain: string }[] = [
+  { table: 'filter', from: 'INPUT', chain: DNS_CHAIN },
+  { table: 'filter', from: 'FORWARD', chain: DNS_CHAIN },
+  { table: 'nat', from: 'OUTPUT', chain: NAT_CHAIN },
+  { table: 'nat', from: 'PREROUTING', chain: NAT_CHAIN },
+  { table: 'nat', from: 'POSTROUTING', chain: SNAT_CHAIN },
+];
+
 export async function removeAllRules(): Promise<void> {
-  while (await runQuietly('iptables', ['-D', 'INPUT', '-j', DNS_CHAIN])) {}
-  await runQuietly('iptables', ['-F', DNS_CHAIN]);
-  await runQuietly('iptables', ['-X', DNS_CHAIN]);
-  while (await runQuietly('iptables', ['-t', 'nat', '-D', 'OUTPUT', '-j', NAT_CHAIN])) {}
-  await runQuietly('iptables', ['-t', 'nat', '-F', NAT_CHAIN]);
-  await runQuietly('iptables', ['-t', 'nat', '-X', NAT_CHAIN]);
-  while (await runQuietly('iptables', ['-t', 'nat', '-D', 'POSTROUTING', '-j', SNAT_CHAIN])) {}
-  await runQuietly('iptables', ['-t', 'nat', '-F', SNAT_CHAIN]);
-  await runQuietly('iptables', ['-t', 'nat', '-X', SNAT_CHAIN]);
+  for (const { table, from, chain } of JUMPS) {
+    while (await runQuietly('iptables', ['-t', table, '-D', from, '-j', chain])) {}
+  }
+  for (const [table, chain] of [
+    ['filter', DNS_CHAIN],
+    ['nat', NAT_CHAIN],
+    ['nat', SNAT_CHAIN],
+  ] as const) {
+    await runQuietly('iptables', ['-t', table, '-F', chain]);
+    await runQuietly('iptables', ['-t', table, '-X', chain]);
+  }
 }
 
-export async function installDnsInterception(queue: number): Promise<void> {
+/**
+ * DNS answers to NFQUEUE: those for this host (INPUT) and, in client-in-a-bottle mode,
+ * those this host forwards to the machines it protects (FORWARD).
+ */
+export async function installDnsInterception(queue: number, bottle: boolean): Promise<void> {
   await run('iptables', ['-N', DNS_CHAIN]);
-  await run('iptables', [
-    '-A',
-    DNS_CHAIN,
-    '-p',
-    'udp',
-    '--sport',
-    '53',
-    '-j',
-    'NFQUEUE',
-    '--queue-num',
-    String(queue),
-    '--queue-bypass',
-  ]);
+  const divert = ['-p', 'udp', '--sport', '53', '-j', 'NFQUEUE', '--queue-num', String(queue)];
+  await run('iptables', ['-A', DNS_CHAIN, ...divert, '--queue-bypass']);
   await run('iptables', ['-I', 'INPUT', '1', '-j', DNS_CHAIN]);
+  if (bottle) await run('iptables', ['-I', 'FORWARD', '1', '-j', DNS_CHAIN]);
 }
 
-export async function installNatChains(tunnelNetwork: string, tunName: string): Promise<void> {
+/**
+ * NAT for plain fallback (DNAT in OUTPUT, and PREROUTING in bottle mode) and source
+ * addresses: fallback traffic leaves with the outgoing interface's address; in bottle
+ * mode, traffic of protected machines enters the tunnel as this host's tunnel address.
+ */
+export async function installNatChains(
+  tunnelNetwork: string,
+  ownAddress: string,
+  tunName: string,
+  bottle: boolean,
+): Promise<void> {
   await run('iptables', ['-t', 'nat', '-N', NAT_CHAIN]);
   await run('iptables', ['-t', 'nat', '-I', 'OUTPUT', '1', '-j', NAT_CHAIN]);
+  if (bottle) await run('iptables', ['-t', 'nat', '-I', 'PREROUTING', '1', '-j', NAT_CHAIN]);
   await run('iptables', ['-t', 'nat', '-N', SNAT_CHAIN]);
-  await run('iptables', [
-    '-t',
-    'nat',
-    '-A',
-    SNAT_CHAIN,
-    '-s',
-    tunnelNetwork,
-    '!',
-    '-o',
-    tunName,
-    '-j',
-    'MASQUERADE',
-  ]);
+  const masquerade = ['-s', tunnelNetwork, '!', '-o', tunName, '-j', 'MASQUERADE'];
+  await run('iptables', ['-t', 'nat', '-A', SNAT_CHAIN, ...masquerade]);
+  if (bottle) {
+    const intoTunnel = [
+      '-o',
+      tunName,
+      '!',
+      '-s',
+      ownAddress,
+      '-j',
+      'SNAT',
+      '--to-source',
+      ownAddress,
+    ];
+    await run('iptables', ['-t', 'nat', '-A', SNAT_CHAIN, ...intoTunnel]);
+  }
   await run('iptables', ['-t', 'nat', '-I', 'POSTROUTING', '1', '-j', SNAT_CHAIN]);
 }
 
