@@ -35,6 +35,7 @@ import { PrivilegedDaemon } from './privileged-daemon.ts';
 
 export const CLIENT_HELP = `Usage: pqconnect [options]          run the PQConnect client daemon (as root)
        pqconnect status [--json]   show the sessions of the running client
+       pqconnect viz --help        state charts for auditors (static and live)
 
 Options:
   -p, --port PORT         client UDP port (default ${DEFAULT_CLIENT_PORT})
@@ -48,6 +49,7 @@ Options:
       --queue NUMBER      NFQUEUE number for DNS answers (default 4242)
       --user NAME         unprivileged user for the worker (default pqconnect)
       --backend NAME      crypto backend: auto, fast, portable (default auto)
+      --trace FILE        append every state transition to FILE as JSON lines
   -v, --verbose           log every session transition
   -h, --help              show this help
 `;
@@ -65,6 +67,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     queue: { type: 'string' },
     user: { type: 'string' },
     backend: { type: 'string' },
+    trace: { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -145,6 +148,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     }
   };
 
+  if (options.trace !== undefined) await daemon.recordTrace(options.trace);
   daemon.startWorker(user, [tun.fd, udp.fd], onWorker);
   daemon.send({
     type: 'start',

@@ -4,6 +4,7 @@
  * status answer, readiness — and root validates every field of it.
  */
 import type { ServerKeys } from '../engine/server-engine.ts';
+import type { SessionTransition } from '../engine/session-events.ts';
 
 export interface ClientWorkerConfig {
   role: 'client';
@@ -39,4 +40,5 @@ export type FromWorker =
   | { type: 'ready'; summary: string }
   | { type: 'dns-verdict'; id: number; payload: Uint8Array | null }
   | { type: 'route'; action: 'add' | 'remove'; internalAddress: string; plainAddress: string }
-  | { type: 'status'; id: number; status: unknown };
+  | { type: 'status'; id: number; status: unknown }
+  | { type: 'transition'; transition: SessionTransition };

@@ -1,9 +1,12 @@
-/** Entry point of `pqconnect`: the client daemon, or `pqconnect status`. */
+/** Entry point of `pqconnect`: the client daemon, `pqconnect status` or `pqconnect viz`. */
 import { runMain } from './args.ts';
 import { runClientDaemon } from './client-daemon.ts';
 import { runStatus } from './status.ts';
+import { runViz } from './viz.ts';
 
 const [command, ...rest] = process.argv.slice(2);
-runMain('pqconnect', () =>
-  command === 'status' ? runStatus('client', rest) : runClientDaemon(process.argv.slice(2)),
-);
+runMain('pqconnect', () => {
+  if (command === 'status') return runStatus('client', rest);
+  if (command === 'viz') return runViz(rest);
+  return runClientDaemon(process.argv.slice(2));
+});

@@ -4,12 +4,20 @@
  * cleanly on SIGINT/SIGTERM or when the worker dies — running every registered cleanup
  * (rules, devices, sockets) exactly once, in reverse order.
  */
+import { open } from 'node:fs/promises';
 import type { Server } from 'node:net';
+import { concat, defer, from, Subject } from 'rxjs';
+import { type Actor, createActor } from 'xstate';
+import { daemonSupervisorMachine } from '../actors/daemon-supervisor.ts';
+import { systemClock } from '../engine/clock.ts';
+import { SessionEventBus, type SessionTransition } from '../engine/session-events.ts';
 import { controlSocketPath, serveControlSocket } from '../io/control-socket.ts';
 import { WorkerProcess, type WorkerUser } from '../io/worker-process.ts';
 import type { FromWorker, ToWorker } from './ipc.ts';
 
 export type Logger = (message: string) => void;
+
+const RECENT_TRANSITIONS = 500;
 
 export class PrivilegedDaemon {
   private readonly cleanups: (() => Promise<void> | void)[] = [];
@@ -20,6 +28,12 @@ export class PrivilegedDaemon {
   private readonly done: Promise<number>;
   private finish: (code: number) => void = () => {};
   private controlServer: Server | null = null;
+  /** Session and supervisor transitions, for `watch` and the trace file. */
+  readonly transitions = new Subject<SessionTransition>();
+  /** The latest transitions, replayed to a new watcher so it sees every session's state. */
+  private readonly recentTransitions: SessionTransition[] = [];
+  /** The lifecycle as a state machine, for status and the auditors' visualizer. */
+  readonly supervisor: Actor<typeof daemonSupervisorMachine>;
   private markReady: () => void = () => {};
   private readonly ready = new Promise<void>((resolve) => {
     this.markReady = resolve;
@@ -32,6 +46,15 @@ export class PrivilegedDaemon {
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
+    this.transitions.subscribe((t) => {
+      this.recentTransitions.push(t);
+      if (this.recentTransitions.length > RECENT_TRANSITIONS) this.recentTransitions.shift();
+    });
+    const bus = new SessionEventBus(systemClock);
+    bus.transitions.subscribe((t) => this.transitions.next(t));
+    this.supervisor = createActor(daemonSupervisorMachine, {
+      inspect: bus.inspector(`${role}-daemon`, 'daemonSupervisor'),
+    }).start();
     const onSignal = (signal: string) => {
       this.log(`${signal} received, shutting down`);
       void this.shutdown(0);
@@ -51,7 +74,14 @@ export class PrivilegedDaemon {
     onMessage: (message: FromWorker) => void,
   ): WorkerProcess {
     const worker = new WorkerProcess(user, fds, (message) => {
-      if (message.type === 'ready') this.markReady();
+      if (message.type === 'ready') {
+        this.supervisor.send({ type: 'WORKER_READY' });
+        this.markReady();
+      }
+      if (message.type === 'transition') {
+        this.transitions.next(message.transition);
+        return;
+      }
       if (message.type === 'status') {
         this.statusWaiters.get(message.id)?.(message.status);
         this.statusWaiters.delete(message.id);
@@ -60,8 +90,10 @@ export class PrivilegedDaemon {
       onMessage(message);
     });
     this.worker = worker;
+    this.supervisor.send({ type: 'WORKER_STARTED', pid: worker.pid ?? -1 });
     this.log(`worker started as ${user.name} (uid ${user.uid}, pid ${worker.pid})`);
     void worker.exited.then((code) => {
+      this.supervisor.send({ type: 'WORKER_EXITED', code });
       if (this.stopping === null) {
         this.log(`worker exited unexpectedly (code ${code}); shutting down`);
         void this.shutdown(1);
@@ -92,14 +124,18 @@ export class PrivilegedDaemon {
   }
 
   async serveStatus(gid: number): Promise<void> {
-    this.controlServer = await serveControlSocket(
-      controlSocketPath(this.role),
-      gid,
-      async (command) => {
-        if (command !== 'status') throw new Error(`unknown command: ${command}`);
-        return this.workerStatus();
-      },
-    );
+    this.controlServer = await serveControlSocket(controlSocketPath(this.role), gid, (command) => {
+      if (command === 'status') return { once: this.workerStatus() };
+      if (command === 'watch') {
+        return {
+          stream: concat(
+            defer(() => from([...this.recentTransitions])),
+            this.transitions,
+          ),
+        };
+      }
+      throw new Error(`unknown command: ${command}`);
+    });
     this.onShutdown(
       () => new Promise<void>((resolve) => this.controlServer?.close(() => resolve())),
     );
@@ -120,6 +156,18 @@ export class PrivilegedDaemon {
     });
   }
 
+  /** Appends every transition to `path` as JSON lines (created 0600; no key material). */
+  async recordTrace(path: string): Promise<void> {
+    const file = await open(path, 'a', 0o600);
+    const subscription = this.transitions.subscribe((t) => {
+      void file.appendFile(`${JSON.stringify(t)}\n`);
+    });
+    this.onShutdown(async () => {
+      subscription.unsubscribe();
+      await file.close();
+    });
+  }
+
   /** Resolves with the exit code once the daemon has shut down. */
   finished(): Promise<number> {
     return this.done;
@@ -127,6 +175,7 @@ export class PrivilegedDaemon {
 
   shutdown(code: number): Promise<void> {
     this.stopping ??= (async () => {
+      this.supervisor.send({ type: 'STOP', reason: code === 0 ? 'signal' : 'failure' });
       await this.worker?.stop();
       for (const cleanup of this.cleanups.reverse()) {
         try {
@@ -135,6 +184,7 @@ export class PrivilegedDaemon {
           this.log(`cleanup failed: ${(error as Error).message}`);
         }
       }
+      this.supervisor.send({ type: 'CLEANED' });
       this.log('stopped; rules and devices removed');
       this.finish(code);
     })();

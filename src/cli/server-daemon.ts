@@ -33,6 +33,7 @@ Options:
       --host-ip ADDRESS   deliver tunnel traffic to this address (server-in-a-bottle)
       --user NAME         unprivileged user for the worker (default pqconnect)
       --backend NAME      crypto backend: auto, fast, portable (default auto)
+      --trace FILE        append every state transition to FILE as JSON lines
   -h, --help              show this help
 `;
 
@@ -47,6 +48,7 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
     'host-ip': { type: 'string' },
     user: { type: 'string' },
     backend: { type: 'string' },
+    trace: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (options.help) {
@@ -84,6 +86,7 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
   const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
   daemon.onShutdown(() => io.closeFd(tun.fd));
 
+  if (options.trace !== undefined) await daemon.recordTrace(options.trace);
   daemon.startWorker(user, [tun.fd, crypto.fd, keyServer.fd], (message) => {
     if (message.type === 'ready') log(message.summary);
   });

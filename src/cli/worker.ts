@@ -39,9 +39,12 @@ function startClient(config: ClientWorkerConfig): Running {
   tun.packets.subscribe((packet) => engine.sendInner(packet));
   engine.innerPackets.subscribe((packet) => tun.write(packet));
   engine.routeRequests.subscribe((route) => send({ type: 'route', ...route }));
-  engine.events.transitions.subscribe((t) => {
-    if (config.verbose)
-      log(`${t.context.name ?? t.sessionId.slice(0, 16)}: ${JSON.stringify(t.state)} (${t.event})`);
+  engine.events.transitions.subscribe((transition) => {
+    send({ type: 'transition', transition });
+    if (config.verbose) {
+      const who = String(transition.context.name ?? transition.sessionId.slice(0, 16));
+      log(`${who}: ${JSON.stringify(transition.state)} (${transition.event})`);
+    }
   });
   send({
     type: 'ready',
@@ -83,6 +86,7 @@ function startServer(config: ServerWorkerConfig): Running {
   });
   tun.packets.subscribe((packet) => engine.sendInner(packet));
   engine.innerPackets.subscribe((packet) => tun.write(packet));
+  engine.events.transitions.subscribe((transition) => send({ type: 'transition', transition }));
   void engine.ready().then(() =>
     send({
       type: 'ready',

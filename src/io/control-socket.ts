@@ -1,10 +1,12 @@
 /**
  * The daemon's local control socket: a Unix socket in /run/pqconnect readable only by root
- * and the pqconnect group. A client writes one command line ("status") and reads one JSON
- * document back. No key material ever goes through it.
+ * and the pqconnect group. A client writes one command line and reads either one JSON
+ * document ("status") or a stream of JSON lines until it hangs up ("watch": session
+ * transitions). No key material ever goes through it.
  */
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
+import { Observable } from 'rxjs';
 
 export const RUN_DIR = '/run/pqconnect';
 
@@ -12,10 +14,13 @@ export function controlSocketPath(role: 'client' | 'server'): string {
   return `${RUN_DIR}/${role}.sock`;
 }
 
+/** A command's answer: one document, or a stream of documents. */
+export type ControlAnswer = { once: Promise<unknown> } | { stream: Observable<unknown> };
+
 export async function serveControlSocket(
   path: string,
   gid: number,
-  handle: (command: string) => Promise<unknown>,
+  handle: (command: string) => ControlAnswer,
 ): Promise<Server> {
   await mkdir(RUN_DIR, { recursive: true, mode: 0o750 });
   await chown(RUN_DIR, 0, gid);
@@ -31,10 +36,26 @@ export async function serveControlSocket(
         return;
       }
       const command = buffer.slice(0, newline).trim();
-      handle(command).then(
-        (answer) => socket.end(`${JSON.stringify(answer)}\n`),
-        (error: Error) => socket.end(`${JSON.stringify({ error: error.message })}\n`),
-      );
+      buffer = '';
+      let answer: ControlAnswer;
+      try {
+        answer = handle(command);
+      } catch (error) {
+        socket.end(`${JSON.stringify({ error: (error as Error).message })}\n`);
+        return;
+      }
+      if ('once' in answer) {
+        answer.once.then(
+          (value) => socket.end(`${JSON.stringify(value)}\n`),
+          (error: Error) => socket.end(`${JSON.stringify({ error: error.message })}\n`),
+        );
+        return;
+      }
+      const subscription = answer.stream.subscribe({
+        next: (value) => socket.write(`${JSON.stringify(value)}\n`),
+        complete: () => socket.end(),
+      });
+      socket.on('close', () => subscription.unsubscribe());
     });
     socket.on('error', () => socket.destroy());
   });
@@ -76,5 +97,32 @@ export function queryControlSocket(
       clearTimeout(timer);
       reject(new Error(`cannot reach the daemon at ${path}: ${error.message}`));
     });
+  });
+}
+
+/** Streams the JSON lines a command answers with, until unsubscribed or the daemon hangs up. */
+export function watchControlSocket(path: string, command = 'watch'): Observable<unknown> {
+  return new Observable((subscriber) => {
+    const socket = createConnection(path);
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(`${command}\n`));
+    socket.on('data', (chunk) => {
+      buffer += chunk;
+      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        try {
+          subscriber.next(JSON.parse(line));
+        } catch {
+          subscriber.error(new Error(`malformed line from ${path}`));
+        }
+      }
+    });
+    socket.on('end', () => subscriber.complete());
+    socket.on('error', (error) =>
+      subscriber.error(new Error(`cannot reach the daemon at ${path}: ${error.message}`)),
+    );
+    return () => socket.destroy();
   });
 }

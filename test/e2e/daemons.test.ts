@@ -3,7 +3,7 @@
  * DNS (dnsmasq) intercepted through NFQUEUE, in network namespaces. Needs root, as in CI.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
 import {
@@ -16,6 +16,7 @@ import {
 } from '../../demo/scenario.ts';
 
 const ROOT = process.getuid?.() === 0;
+const TRACE = '/tmp/pqconnect-e2e-trace.jsonl';
 
 async function curl(
   lab: Lab,
@@ -62,15 +63,17 @@ describe('daemons in network namespaces', {
   let scenario: Scenario;
 
   before(async () => {
+    await rm(TRACE, { force: true });
     lab = await createLab('pqe');
     scenario = await createServerKeys(lab);
     await startDns(lab, scenario);
     await startWebServer(lab);
     await startServerDaemon(lab, scenario);
-    await startClientDaemon(lab);
+    await startClientDaemon(lab, ['--trace', TRACE]);
   });
   after(async () => {
     await lab?.destroy();
+    await rm(TRACE, { force: true });
   });
 
   it('carries HTTP and ping by name through the tunnel; a plain name goes direct', async () => {
@@ -87,6 +90,34 @@ describe('daemons in network namespaces', {
     await waitFor('the web server to see the client directly', async () =>
       /10\.77\.0\.1 .*GET \//.test(lab.logs('web')),
     );
+  });
+
+  it('streams live transitions to pqconnect viz --live and records the trace file', async () => {
+    lab.start(
+      lab.client,
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/pqconnect.ts', 'viz', '--live', '--port', '8099'],
+      'viz',
+    );
+    await waitFor('viz --live', async () =>
+      lab.logs('viz').includes('live view of the client daemon'),
+    );
+    const page = await lab.run(lab.client, 'curl', ['-sS', 'http://127.0.0.1:8099/']);
+    assert.match(page.stdout, /PQConnect state charts/);
+    const events = await lab.run(lab.client, 'curl', [
+      '-sS',
+      '-N',
+      '--max-time',
+      '2',
+      'http://127.0.0.1:8099/events',
+    ]);
+    assert.match(events.stdout, /data: .*"machine":"clientSession".*"established"/);
+    const status = await lab.run(lab.client, 'curl', ['-sS', 'http://127.0.0.1:8099/status']);
+    assert.match(status.stdout, /"sessions"/);
+    const trace = await readFile(TRACE, 'utf8');
+    assert.match(trace, /"machine":"daemonSupervisor".*"running"/);
+    assert.match(trace, /"machine":"clientSession".*"established"/);
+    assert.equal((await stat(TRACE)).mode & 0o777, 0o600);
   });
 
   it('runs the worker as an unprivileged user with no capabilities', async () => {

@@ -1,0 +1,45 @@
+/**
+ * `pqconnect viz --out DIR`: writes the auditors' page (index.html, self-contained) and,
+ * for every machine, its Mermaid text (.mmd), Graphviz DOT (.dot) and JSON definition
+ * (.json: XState's toJSON() plus the graph with PROTOCOL.md sections).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type MachineGraph, machineGraph } from './graph.ts';
+import { type Layout, layoutGraph } from './layout.ts';
+import { MACHINES } from './machines.ts';
+import { renderPage } from './page.ts';
+import { toDot, toMermaid } from './text-formats.ts';
+
+export async function laidOutMachines(): Promise<{ graph: MachineGraph; layout: Layout }[]> {
+  return Promise.all(
+    MACHINES.map(async ({ name, title, machine }) => {
+      const graph = machineGraph(name, title, machine);
+      return { graph, layout: await layoutGraph(graph) };
+    }),
+  );
+}
+
+export async function exportCharts(
+  dir: string,
+  extras: { coverage?: Record<string, string[]>; trace?: unknown[] } = {},
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const machines = await laidOutMachines();
+  const written: string[] = [];
+  const write = async (file: string, content: string) => {
+    await writeFile(join(dir, file), content);
+    written.push(join(dir, file));
+  };
+  for (const { graph } of machines) {
+    const definition = MACHINES.find((m) => m.name === graph.name)!.machine;
+    await write(`${graph.name}.mmd`, toMermaid(graph));
+    await write(`${graph.name}.dot`, toDot(graph));
+    await write(
+      `${graph.name}.json`,
+      `${JSON.stringify({ definition: definition.toJSON(), graph }, null, 2)}\n`,
+    );
+  }
+  await write('index.html', renderPage({ machines, ...extras }));
+  return written;
+}

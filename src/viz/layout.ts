@@ -1,0 +1,180 @@
+/**
+ * Layout of a machine graph with ELK (elkjs, layered algorithm, nested states laid out
+ * inside their parents), computed when the page is written, so the page needs no layout
+ * code of its own. Positions are absolute; edges are polylines with label boxes.
+ */
+import elkBundled from 'elkjs/lib/elk.bundled.js';
+import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
+import type { MachineGraph } from './graph.ts';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface LaidOutNode extends Box {
+  id: string;
+  compound: boolean;
+}
+
+export interface LaidOutEdge {
+  id: string;
+  key: string;
+  source: string;
+  target: string;
+  points: { x: number; y: number }[];
+  label: (Box & { text: string }) | null;
+}
+
+export interface Layout {
+  width: number;
+  height: number;
+  nodes: LaidOutNode[];
+  edges: LaidOutEdge[];
+}
+
+const CHAR_WIDTH = 6.6;
+const LINE_HEIGHT = 14;
+
+function textWidth(text: string): number {
+  return Math.ceil(text.length * CHAR_WIDTH) + 12;
+}
+
+export function edgeLabelText(edge: {
+  label: string;
+  guard: string | null;
+  actions: string[];
+}): string {
+  return [
+    edge.label,
+    edge.guard ? `[${edge.guard}]` : '',
+    edge.actions.length > 0 ? `/ ${edge.actions.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+function ancestors(graph: MachineGraph, id: string): string[] {
+  const chain: string[] = [];
+  let current = graph.nodes.find((n) => n.id === id)?.parent ?? null;
+  while (current !== null) {
+    chain.push(current);
+    current = graph.nodes.find((n) => n.id === current)?.parent ?? null;
+  }
+  return chain;
+}
+
+/** The innermost compound node containing both ends (null = the root). */
+function container(graph: MachineGraph, a: string, b: string): string | null {
+  const upA = ancestors(graph, a);
+  const upB = new Set(ancestors(graph, b));
+  return upA.find((id) => upB.has(id)) ?? null;
+}
+
+export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
+  const elk = new (elkBundled as unknown as new () => ELK)();
+  const elkNodes = new Map<string, ElkNode>();
+  const root: ElkNode = {
+    id: '__root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'DOWN',
+      'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '60',
+      'elk.spacing.nodeNode': '40',
+      'elk.spacing.edgeLabel': '4',
+      'elk.edgeLabels.placement': 'CENTER',
+    },
+    children: [],
+    edges: [],
+  };
+  for (const node of graph.nodes) {
+    elkNodes.set(node.id, {
+      id: node.id,
+      width: Math.max(90, textWidth(node.key)),
+      height: 36,
+      labels: [{ text: node.key }],
+      layoutOptions: { 'elk.padding': '[top=28,left=12,bottom=12,right=12]' },
+      children: [],
+      edges: [],
+    });
+  }
+  for (const node of graph.nodes) {
+    const parent = node.parent === null ? root : elkNodes.get(node.parent)!;
+    parent.children!.push(elkNodes.get(node.id)!);
+  }
+  for (const node of elkNodes.values()) {
+    if (node.children!.length > 0) {
+      delete node.width;
+      delete node.height;
+    }
+  }
+  const edgeMeta = new Map<string, { key: string; source: string; target: string; text: string }>();
+  let count = 0;
+  for (const edge of graph.edges) {
+    for (const target of edge.targets) {
+      const id = `e${count++}`;
+      const text = edgeLabelText(edge);
+      edgeMeta.set(id, { key: edge.key, source: edge.source, target, text });
+      const elkEdge: ElkExtendedEdge = {
+        id,
+        sources: [edge.source],
+        targets: [target],
+        labels: [{ text, width: textWidth(text), height: LINE_HEIGHT }],
+      };
+      const holder = container(graph, edge.source, target);
+      (holder === null ? root : elkNodes.get(holder)!).edges!.push(elkEdge);
+    }
+  }
+  const result = await elk.layout(root);
+  const absolute = new Map<string, { x: number; y: number }>();
+  const nodes: LaidOutNode[] = [];
+  const edges: LaidOutEdge[] = [];
+  const walk = (node: ElkNode, offsetX: number, offsetY: number) => {
+    for (const child of node.children ?? []) {
+      const x = offsetX + (child.x ?? 0);
+      const y = offsetY + (child.y ?? 0);
+      absolute.set(child.id, { x, y });
+      nodes.push({
+        id: child.id,
+        x,
+        y,
+        width: child.width ?? 0,
+        height: child.height ?? 0,
+        compound: (child.children ?? []).length > 0,
+      });
+      walk(child, x, y);
+    }
+    const base = node.id === '__root' ? { x: 0, y: 0 } : absolute.get(node.id)!;
+    for (const edge of (node.edges ?? []) as ElkExtendedEdge[]) {
+      const meta = edgeMeta.get(edge.id)!;
+      const points = (edge.sections ?? []).flatMap((s) => [
+        s.startPoint,
+        ...(s.bendPoints ?? []),
+        s.endPoint,
+      ]);
+      const label = edge.labels?.[0];
+      edges.push({
+        id: edge.id,
+        key: meta.key,
+        source: meta.source,
+        target: meta.target,
+        points: points.map((p) => ({ x: base.x + p.x, y: base.y + p.y })),
+        label:
+          label === undefined
+            ? null
+            : {
+                text: meta.text,
+                x: base.x + (label.x ?? 0),
+                y: base.y + (label.y ?? 0),
+                width: label.width ?? 0,
+                height: label.height ?? 0,
+              },
+      });
+    }
+  };
+  walk(result, 0, 0);
+  return { width: result.width ?? 0, height: result.height ?? 0, nodes, edges };
+}

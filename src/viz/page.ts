@@ -1,0 +1,194 @@
+/**
+ * The auditors' page: one self-contained HTML file (no network, no CDN) with every
+ * machine drawn, tables of states and transitions with their PROTOCOL.md sections, and a
+ * small script for the three dynamic views — coverage of the model-based tests, replay of
+ * a recorded trace, and live sessions streamed from a running daemon or engine.
+ */
+import type { MachineGraph } from './graph.ts';
+import { edgeLabelText, type Layout } from './layout.ts';
+import { PROTOCOL_TIMERS } from './machines.ts';
+import { escapeXml, toSvg } from './svg.ts';
+
+export interface PageData {
+  machines: { graph: MachineGraph; layout: Layout }[];
+  /** Transition keys exercised by the model-based tests, per machine name. */
+  coverage?: Record<string, string[]>;
+  /** A recorded trace (transitions as written by `--trace`). */
+  trace?: unknown[];
+  /** Set when the page is served by `pqconnect viz --live`. */
+  live?: boolean;
+}
+
+const STYLE = `
+body { font: 14px/1.4 system-ui, sans-serif; margin: 0 24px 48px; color: #1d2433; }
+h1 { margin-top: 24px; } h2 { margin-top: 40px; border-bottom: 1px solid #ccd; }
+.scroll { overflow: auto; border: 1px solid #dde; background: #fbfbfe; max-height: 80vh; }
+svg.chart text { font: 12px system-ui, sans-serif; fill: #1d2433; }
+svg.chart .state rect { fill: #fff; stroke: #5b6b8c; stroke-width: 1.5; }
+svg.chart .state.compound > rect, svg.chart .state.parallel > rect { fill: #eef1f8; }
+svg.chart .state.any rect { fill: #f6f6f6; stroke-dasharray: 4 3; }
+svg.chart .state.initial rect { stroke: #2d6a4f; }
+svg.chart .state.active rect { fill: #ffe08a; stroke: #b07d00; stroke-width: 3; }
+svg.chart .transition path { fill: none; stroke: #7a869a; stroke-width: 1.2; }
+svg.chart marker path { fill: #7a869a; }
+svg.chart .transition text.label { font-size: 11px; fill: #44516b; }
+svg.chart .transition.covered path { stroke: #2d6a4f; stroke-width: 2; }
+svg.chart .transition.uncovered path { stroke: #c0392b; stroke-dasharray: 5 4; }
+svg.chart .transition.taken path { stroke: #b07d00; stroke-width: 3; }
+table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #dde; padding: 3px 8px; vertical-align: top; text-align: left; }
+details { margin: 8px 0; } .panel { background: #f3f5fa; padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
+#sessions td.state { font-weight: bold; } .muted { color: #6b7690; }
+`;
+
+function stateTable(graph: MachineGraph): string {
+  const rows = graph.nodes
+    .filter((n) => n.type !== 'any')
+    .map(
+      (n) =>
+        `<tr><td>${escapeXml(n.id.slice(graph.id.length + 1))}</td><td>${escapeXml(n.type)}</td><td>${escapeXml(n.tags.join(', '))}</td><td>${escapeXml([...n.entry.map((a) => `entry ${a}`), ...n.exit.map((a) => `exit ${a}`), ...n.invokes.map((i) => `invoke ${i}`)].join('; '))}</td><td>${escapeXml(n.sections.join(' '))}</td><td>${escapeXml(n.description)}</td></tr>`,
+    );
+  return `<table><tr><th>state</th><th>type</th><th>data policy</th><th>actions</th><th>PROTOCOL.md</th><th>description</th></tr>${rows.join('')}</table>`;
+}
+
+function transitionTable(graph: MachineGraph): string {
+  const short = (id: string) => (id === graph.id ? '(any)' : id.slice(graph.id.length + 1));
+  const rows = graph.edges.map(
+    (e) =>
+      `<tr data-key="${escapeXml(e.key)}"><td>${escapeXml(short(e.source))}</td><td>${escapeXml(e.targets.map(short).join(', ') || '(stays)')}</td><td>${escapeXml(edgeLabelText(e))}</td><td>${escapeXml(e.delay ?? '')}</td></tr>`,
+  );
+  return `<table><tr><th>from</th><th>to</th><th>event [guard] / actions</th><th>timer</th></tr>${rows.join('')}</table>`;
+}
+
+const SCRIPT = `
+const data = JSON.parse(document.getElementById('pqc-data').textContent);
+const charts = new Map([...document.querySelectorAll('svg.chart')].map((svg) => [svg.dataset.machine, svg]));
+const machineIds = Object.fromEntries(data.machines.map((m) => [m.name, m.id]));
+
+function activeIds(machine, value) {
+  const ids = [];
+  const walk = (prefix, v) => {
+    if (typeof v === 'string') { ids.push(prefix + '.' + v); return; }
+    for (const [k, inner] of Object.entries(v || {})) { ids.push(prefix + '.' + k); walk(prefix + '.' + k, inner); }
+  };
+  walk(machineIds[machine], value);
+  return ids;
+}
+
+function highlight(machine, value) {
+  const svg = charts.get(machine);
+  if (!svg) return;
+  const ids = new Set(activeIds(machine, value));
+  for (const g of svg.querySelectorAll('g.state')) g.classList.toggle('active', ids.has(g.dataset.state));
+}
+
+if (data.coverage) {
+  for (const [machine, keys] of Object.entries(data.coverage)) {
+    const svg = charts.get(machine);
+    if (!svg) continue;
+    const covered = new Set(keys);
+    let hit = 0, total = 0;
+    for (const g of svg.querySelectorAll('g.transition')) {
+      total++;
+      const yes = covered.has(g.dataset.key);
+      if (yes) hit++;
+      g.classList.add(yes ? 'covered' : 'uncovered');
+    }
+    const note = document.getElementById('coverage-' + machine);
+    if (note) note.textContent = 'Model-based tests exercised ' + hit + ' of ' + total + ' drawn transitions (green: exercised, red dashed: not).';
+  }
+}
+
+const traceBox = document.getElementById('trace');
+let trace = data.trace || [];
+let step = -1;
+function showStep() {
+  const entry = trace[step];
+  document.getElementById('trace-position').textContent = trace.length === 0 ? 'no trace loaded' : (step + 1) + ' / ' + trace.length + (entry ? ': ' + entry.machine + ' ' + entry.sessionId.slice(0, 12) + ' → ' + JSON.stringify(entry.state) + ' on ' + entry.event : '');
+  if (entry) highlight(entry.machine, entry.state);
+}
+document.getElementById('trace-next').onclick = () => { if (step < trace.length - 1) { step++; showStep(); } };
+document.getElementById('trace-prev').onclick = () => { if (step > 0) { step--; showStep(); } };
+document.getElementById('trace-file').onchange = async (event) => {
+  const text = await event.target.files[0].text();
+  trace = text.split('\\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  step = -1; showStep();
+};
+showStep();
+
+if (data.live) {
+  document.getElementById('live').hidden = false;
+  const sessions = new Map();
+  let selected = null;
+  const render = () => {
+    const body = document.getElementById('sessions-body');
+    body.innerHTML = '';
+    for (const [id, s] of sessions) {
+      const row = document.createElement('tr');
+      row.dataset.session = id;
+      const recent = s.history.slice(-6).map((h) => new Date(h.at).toLocaleTimeString() + ' ' + JSON.stringify(h.state) + ' (' + h.event + ')').join('\\n');
+      for (const [cls, text] of [['', s.machine], ['', s.name], ['state', JSON.stringify(s.state)], ['muted', recent]]) {
+        const cell = document.createElement('td'); cell.className = cls; cell.textContent = text; cell.style.whiteSpace = 'pre'; row.append(cell);
+      }
+      row.onclick = () => { selected = id; highlight(s.machine, s.state); };
+      body.append(row);
+    }
+  };
+  const source = new EventSource('/events');
+  source.onmessage = (message) => {
+    const t = JSON.parse(message.data);
+    const s = sessions.get(t.sessionId) || { machine: t.machine, name: (t.context && t.context.name) || t.sessionId.slice(0, 16), history: [] };
+    s.state = t.state; s.history.push(t); if (s.history.length > 50) s.history.shift();
+    sessions.set(t.sessionId, s);
+    if (selected === null || selected === t.sessionId) { selected = t.sessionId; highlight(t.machine, t.state); }
+    document.getElementById('live-status').textContent = 'connected; last transition ' + new Date(t.at).toLocaleTimeString();
+    render();
+  };
+  source.onerror = () => { document.getElementById('live-status').textContent = 'disconnected; retrying'; };
+  const poll = async () => {
+    try {
+      const status = await (await fetch('/status')).json();
+      document.getElementById('counters').textContent = JSON.stringify(status.counters || status, null, 1);
+    } catch { /* the next poll retries */ }
+  };
+  poll(); setInterval(poll, 2000);
+}
+`;
+
+export function renderPage(data: PageData): string {
+  const embedded = {
+    machines: data.machines.map((m) => ({ name: m.graph.name, id: m.graph.id })),
+    coverage: data.coverage,
+    trace: data.trace,
+    live: data.live === true,
+  };
+  const sections = data.machines.map(
+    ({ graph, layout }) => `
+<h2 id="${graph.name}">${escapeXml(graph.title)} <small class="muted">(${escapeXml(graph.id)})</small></h2>
+<p>${escapeXml(graph.description)}</p>
+<p class="muted" id="coverage-${graph.name}"></p>
+<div class="scroll">${toSvg(graph, layout)}</div>
+<details><summary>States</summary>${stateTable(graph)}</details>
+<details><summary>Transitions</summary>${transitionTable(graph)}</details>`,
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>PQConnect state charts</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'">
+<style>${STYLE}</style></head>
+<body>
+<h1>PQConnect state charts</h1>
+<p>Every state machine of this PQConnect implementation, drawn from its definition. Hover a state for its description and the
+PROTOCOL.md section it implements. States tagged <b>seal</b>, <b>queue</b> or <b>plain</b> tell the data plane what to do with the
+session's packets; untagged states drop them.</p>
+<div class="panel"><b>Protocol timers</b><ul>${PROTOCOL_TIMERS.map((t) => `<li>${escapeXml(t)}</li>`).join('')}</ul></div>
+<div class="panel" id="live" hidden><b>Live sessions</b> <span id="live-status" class="muted">connecting…</span>
+<table id="sessions"><thead><tr><th>machine</th><th>session</th><th>state</th><th>recent transitions</th></tr></thead><tbody id="sessions-body"></tbody></table>
+<details><summary>Counters (packets, bytes, drops by reason)</summary><pre id="counters"></pre></details></div>
+<div class="panel"><b>Trace replay</b> <input type="file" id="trace-file" accept=".jsonl,.json,.txt">
+<button id="trace-prev">◀ previous</button> <button id="trace-next">next ▶</button> <span id="trace-position"></span></div>
+<nav>${data.machines.map((m) => `<a href="#${m.graph.name}">${escapeXml(m.graph.title)}</a>`).join(' · ')}</nav>
+${sections.join('\n')}
+<script type="application/json" id="pqc-data">${JSON.stringify(embedded).replace(/</g, '\\u003c')}</script>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}

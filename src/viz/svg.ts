@@ -1,0 +1,53 @@
+/** A laid-out machine graph as an inline SVG, with data attributes the page script uses. */
+import type { MachineGraph } from './graph.ts';
+import type { Layout } from './layout.ts';
+
+export function escapeXml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+export function toSvg(graph: MachineGraph, layout: Layout): string {
+  const margin = 10;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-machine="${graph.name}" viewBox="${-margin} ${-margin} ${layout.width + 2 * margin} ${layout.height + 2 * margin}" width="${layout.width + 2 * margin}" height="${layout.height + 2 * margin}">`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z"/></marker></defs>',
+  ];
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  for (const box of [...layout.nodes].sort((a, b) => Number(b.compound) - Number(a.compound))) {
+    const node = byId.get(box.id)!;
+    const classes = ['state', node.type, node.initial ? 'initial' : ''].filter(Boolean).join(' ');
+    const title = [
+      node.description,
+      node.sections.length > 0 ? `PROTOCOL.md ${node.sections.join(' ')}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+    parts.push(
+      `<g class="${classes}" data-state="${escapeXml(node.id)}"><title>${escapeXml(title)}</title>`,
+      `<rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" rx="10"${node.type === 'final' ? ' stroke-width="3"' : ''}/>`,
+      `<text x="${box.x + (box.compound ? 10 : box.width / 2)}" y="${box.y + (box.compound ? 18 : box.height / 2 + 4)}"${box.compound ? '' : ' text-anchor="middle"'}>${escapeXml(node.key)}</text>`,
+      '</g>',
+    );
+  }
+  for (const edge of layout.edges) {
+    if (edge.points.length < 2) continue;
+    const d = edge.points
+      .map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`)
+      .join(' ');
+    parts.push(
+      `<g class="transition" data-key="${escapeXml(edge.key)}"><path d="${d}" marker-end="url(#arrow)"/>`,
+    );
+    if (edge.label) {
+      parts.push(
+        `<text class="label" x="${edge.label.x}" y="${edge.label.y + edge.label.height - 3}">${escapeXml(edge.label.text)}</text>`,
+      );
+    }
+    parts.push('</g>');
+  }
+  parts.push('</svg>');
+  return parts.join('\n');
+}

@@ -1,0 +1,143 @@
+/**
+ * The auditors' page in headless Chromium (Debian's chromium): the static page draws every
+ * client-session state; the live page, fed by a running engine, highlights the session's
+ * state and follows it from handshaking to established. Saves a screenshot.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { getStateNodes } from 'xstate/graph';
+import { clientSessionMachine } from '../../src/actors/client-session.ts';
+import type { SessionTransition } from '../../src/engine/session-events.ts';
+import { exportCharts } from '../../src/viz/export.ts';
+import { machineGraph } from '../../src/viz/graph.ts';
+import { discover } from '../support/engine-flows.ts';
+import { createPair, SERVER_ADDRESS } from '../support/engine-harness.ts';
+import { liveServerFor } from '../support/live-pair.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
+export const SCREENSHOT = join(OUTPUT, 'viz-live.png');
+
+describe('visualizer in a browser', {
+  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
+}, () => {
+  let browser: Browser;
+
+  before(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('the static page draws every client-session state', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pqconnect-viz-page-'));
+    await exportCharts(dir);
+    const page = await browser.newPage();
+    await page.goto(`file://${join(dir, 'index.html')}`);
+    const drawn = await page
+      .locator('svg[data-machine=clientSession] g.state')
+      .evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.state));
+    for (const node of getStateNodes(clientSessionMachine.root))
+      assert.ok(drawn.includes(node.id), node.id);
+    const box = await page
+      .locator('svg[data-machine=clientSession] g[data-state="clientSession.established"] rect')
+      .boundingBox();
+    assert.ok(box !== null && box.width > 0, 'established is drawn with a size');
+    await page.close();
+  });
+
+  it('replays a recorded trace step by step and shows the model-based coverage', async () => {
+    const pair = createPair('fast');
+    const trace: SessionTransition[] = [];
+    pair.client.events.transitions.subscribe((t) => trace.push(t));
+    await discover(pair);
+    await pair.clock.advance(2_000);
+    assert.ok(trace.length >= 4);
+    const graph = machineGraph('clientSession', 'Client session', clientSessionMachine);
+    const drawn = graph.edges.filter((e) => e.targets.length > 0);
+    const coverage = { clientSession: drawn.slice(0, 5).map((e) => e.key) };
+    const dir = await mkdtemp(join(tmpdir(), 'pqconnect-viz-trace-'));
+    await exportCharts(dir, { trace, coverage });
+    const page = await browser.newPage();
+    await page.goto(`file://${join(dir, 'index.html')}`);
+    assert.match(
+      (await page.locator('#coverage-clientSession').textContent()) ?? '',
+      new RegExp(`exercised 5 of ${drawn.length}`),
+    );
+    assert.equal(
+      await page.locator('svg[data-machine=clientSession] g.transition.covered').count(),
+      5,
+    );
+    for (const [index, step] of trace.entries()) {
+      await page.click('#trace-next');
+      const active = await page
+        .locator('svg[data-machine=clientSession] g.state.active')
+        .evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.state));
+      const leaf =
+        typeof step.state === 'string'
+          ? step.state
+          : Object.entries(step.state as object).map(([k, v]) => `${k}.${v}`)[0];
+      assert.ok(
+        active.includes(`clientSession.${leaf}`),
+        `step ${index}: ${JSON.stringify(step.state)} not highlighted (${active})`,
+      );
+    }
+    assert.match(
+      (await page.locator('#trace-position').textContent()) ?? '',
+      new RegExp(`${trace.length} / ${trace.length}`),
+    );
+    await page.close();
+  });
+
+  it('the live page follows a session from handshaking to established', async () => {
+    const pair = createPair('fast');
+    const live = await liveServerFor(pair);
+    pair.network.block(SERVER_ADDRESS, 42424);
+    await discover(pair);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await page.goto(live.url);
+    const active = () =>
+      page
+        .locator('svg[data-machine=clientSession] g.state.active')
+        .evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.state));
+    await pair.clock.advance(600);
+    await page.waitForFunction(() =>
+      document.querySelector(
+        'svg[data-machine=clientSession] g.state.active[data-state="clientSession.handshaking"]',
+      ),
+    );
+    assert.ok((await active()).includes('clientSession.handshaking.awaitingConfirmation'));
+    pair.network.unblock(SERVER_ADDRESS, 42424);
+    await pair.clock.advance(1_500);
+    await page.waitForFunction(() =>
+      document.querySelector(
+        'svg[data-machine=clientSession] g.state.active[data-state="clientSession.established"]',
+      ),
+    );
+    assert.deepEqual(await active(), ['clientSession.established']);
+    const row = await page.locator('#sessions-body tr').first().textContent();
+    assert.match(row ?? '', /established/);
+    mkdirSync(OUTPUT, { recursive: true });
+    await page.locator('svg[data-machine=clientSession] g.state.active').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: SCREENSHOT, fullPage: false });
+    process.stdout.write(`# screenshot: ${SCREENSHOT}\n`);
+    await page.close();
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Static export for auditors: every state and every transition of every machine appears
+ * in the JSON, Mermaid and DOT outputs and in the page, with its PROTOCOL.md sections.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { AnyStateNode } from 'xstate';
+import { getStateNodes } from 'xstate/graph';
+import { exportCharts } from '../../src/viz/export.ts';
+import { type MachineGraph, machineGraph } from '../../src/viz/graph.ts';
+import { MACHINES } from '../../src/viz/machines.ts';
+
+function transitionCount(root: AnyStateNode): number {
+  let count = 0;
+  for (const node of [root, ...getStateNodes(root)]) {
+    for (const list of [...node.transitions.values(), node.always ?? []]) count += list.length;
+  }
+  return count;
+}
+
+describe('state-chart export', () => {
+  it('the graph of every machine has all its states and transitions, with timers', () => {
+    for (const { name, title, machine } of MACHINES) {
+      const graph = machineGraph(name, title, machine);
+      const stateIds = getStateNodes(machine.root).map((n) => n.id);
+      assert.ok(!stateIds.includes(machine.root.id), 'getStateNodes leaves the root out');
+      for (const id of stateIds)
+        assert.ok(
+          graph.nodes.some((n) => n.id === id),
+          `${name}: ${id}`,
+        );
+      assert.equal(graph.edges.length, transitionCount(machine.root), name);
+    }
+    const client = machineGraph('clientSession', 'Client session', MACHINES[0]!.machine);
+    const labels = client.edges.map((e) => e.label);
+    assert.ok(labels.includes('after HANDSHAKE_TIMEOUT (5 s)'));
+    assert.ok(labels.includes('after RETRY_BACKOFF (10 s, doubling to 10 min)'));
+    assert.deepEqual(client.nodes.find((n) => n.key === 'handshaking')?.sections, ['§5']);
+  });
+
+  it('writes JSON, Mermaid, DOT and the page with every state and transition', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pqconnect-viz-'));
+    await exportCharts(dir);
+    const page = await readFile(join(dir, 'index.html'), 'utf8');
+    assert.doesNotMatch(
+      page,
+      /<script src=|<link |<img |url\((?!#)|(?:src|href)="https?:/,
+      'self-contained',
+    );
+    for (const { name } of MACHINES) {
+      const json = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as {
+        graph: MachineGraph;
+        definition: unknown;
+      };
+      const mermaid = await readFile(join(dir, `${name}.mmd`), 'utf8');
+      const dot = await readFile(join(dir, `${name}.dot`), 'utf8');
+      assert.ok(JSON.stringify(json.definition).length > 100);
+      for (const node of json.graph.nodes) {
+        assert.ok(page.includes(`data-state="${node.id}"`), `page: ${node.id}`);
+        assert.ok(
+          mermaid.includes(`"${node.key}" as ${node.id.replace(/[^A-Za-z0-9_]/g, '_')}`),
+          `mermaid: ${node.id}`,
+        );
+        assert.ok(
+          dot.includes(`"${node.id}"`) || dot.includes(`"cluster_${node.id}"`),
+          `dot: ${node.id}`,
+        );
+      }
+      const arrows = json.graph.edges.reduce((sum, e) => sum + e.targets.length, 0);
+      assert.equal(
+        (mermaid.match(/ --> (?!\[\*\])\S+ : /g) ?? []).length,
+        arrows,
+        `mermaid transitions of ${name}`,
+      );
+      assert.equal((dot.match(/ -> /g) ?? []).length, arrows, `dot transitions of ${name}`);
+      for (const edge of json.graph.edges.filter((e) => e.targets.length > 0)) {
+        assert.ok(page.includes(`data-key="${edge.key}"`), `page: ${edge.key}`);
+      }
+    }
+  });
+});
