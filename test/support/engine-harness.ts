@@ -16,6 +16,7 @@ import {
   seededRandom,
 } from '../../src/engine/memory-network.ts';
 import { ServerEngine, type ServerEngineOptions } from '../../src/engine/server-engine.ts';
+import type { DatagramTransport } from '../../src/engine/transport.ts';
 import {
   formatIpv4Address,
   inspectIpv4,
@@ -48,6 +49,8 @@ export function seededBytes(seed: number): (length: number) => Uint8Array {
 
 export interface Pair {
   suite: CryptoSuite;
+  /** The server's crypto-port transport (to send as the server in tests). */
+  serverCrypto: DatagramTransport;
   clock: VirtualClock;
   network: MemoryNetwork;
   server: ServerEngine;
@@ -78,10 +81,11 @@ export function createPair(
   const network = new MemoryNetwork(clock, conditions, seededRandom(seed));
   const serverLog: string[] = [];
   const clientLog: string[] = [];
+  const serverCrypto = network.bind(SERVER_ADDRESS, ports?.crypto ?? 42424);
   const serverEngine = new ServerEngine({
     suite,
     keys: VECTOR_SERVER_KEYS,
-    cryptoTransport: network.bind(SERVER_ADDRESS, ports?.crypto ?? 42424),
+    cryptoTransport: serverCrypto,
     keyTransport: network.bind(SERVER_ADDRESS, ports?.key ?? 42425),
     clock,
     random: seededBytes(seed + 1),
@@ -106,6 +110,7 @@ export function createPair(
     clock,
     network,
     server: serverEngine,
+    serverCrypto,
     client: clientEngine,
     pq1Name,
     serverLog,
