@@ -22,7 +22,7 @@ export async function createServerKeys(
   lab: Lab,
   options: { port?: number; keyPort?: number } = {},
 ): Promise<Scenario> {
-  const keyDir = await mkdtemp(join(tmpdir(), 'pqconnect-demo-'));
+  const keyDir = join(await mkdtemp(join(tmpdir(), 'pqconnect-demo-')), 'keys');
   const args = ['--keydir', keyDir, '--name', 'www.demo.test', '--address', lab.server.address];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.keyPort !== undefined) args.push('--keyport', String(options.keyPort));

@@ -2,6 +2,7 @@
  * Command-line parsing shared by the pqconnect tools: node:util parseArgs in strict mode,
  * typed converters, and one-line errors naming the problem (exit status 2).
  */
+import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { parseIpv4Address } from '../protocol/ipv4.ts';
 
@@ -39,10 +40,19 @@ export function addressOption(value: string | undefined, name: string, fallback:
 export function prefixOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const prefix = Number(value);
-  if (!/^\d+$/.test(value) || prefix < 8 || prefix > 30) {
-    throw new UsageError(`--${name}: prefix length must be 8..30: ${value}`);
+  if (!/^\d+$/.test(value) || prefix < 8 || prefix > 24) {
+    throw new UsageError(`--${name}: prefix length must be 8..24: ${value}`);
   }
   return prefix;
+}
+
+/** `--version`: prints the package version. */
+export function printVersion(program: string): number {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
+  process.stdout.write(`${program} ${manifest.version} (PQConnect pq1)\n`);
+  return 0;
 }
 
 export function interfaceOption(value: string | undefined, fallback: string): string {

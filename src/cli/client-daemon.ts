@@ -28,30 +28,34 @@ import {
   parse,
   portOption,
   prefixOption,
+  printVersion,
   UsageError,
 } from './args.ts';
 import type { FromWorker } from './ipc.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
 
 export const CLIENT_HELP = `Usage: pqconnect [options]          run the PQConnect client daemon (as root)
-       pqconnect status [--json]   show the sessions of the running client
+       pqconnect status [--json]   show the sessions of the running client (also --show)
        pqconnect viz --help        state charts for auditors (static and live)
 
 Options:
   -p, --port PORT         client UDP port (default ${DEFAULT_CLIENT_PORT})
-  -a, --address ADDRESS   tunnel address of this host (default 10.43.0.1)
-  -m, --mask BITS         tunnel prefix length (default 16)
-  -i, --interface NAME    TUN device name (default pqconnect0)
+  -a, --addr ADDRESS      tunnel address of this host (default 10.43.0.1)
+  -m, --mask BITS         tunnel prefix length, 8..24 (default 16)
+  -i, --interface-name N  TUN device name (default pqccli0)
+  -H, --host-ip ADDRESS   client-in-a-bottle: deliver decrypted traffic to this address
+                          (the host this VM protects); intercepts forwarded DNS too
+      --bottle            client-in-a-bottle for several machines: intercept DNS this
+                          host forwards and carry their traffic as this host's
+                          tunnel address (SNAT); needs net.ipv4.ip_forward=1
       --strict            never fall back to plain traffic
-      --bottle            client-in-a-bottle: also protect the machines this host
-                          forwards for (intercept their DNS, carry their traffic);
-                          needs net.ipv4.ip_forward=1 and routes to this host
       --queue NUMBER      NFQUEUE number for DNS answers (default 4242)
       --user NAME         unprivileged user for the worker (default pqconnect)
       --backend NAME      crypto backend: auto, fast, portable (default auto)
       --trace FILE        append every state transition to FILE as JSON lines
   -v, --verbose           log every session transition
   -h, --help              show this help
+      --version           show the version
 `;
 
 const DNS_VERDICT_TIMEOUT_MS = 250;
@@ -59,28 +63,33 @@ const DNS_VERDICT_TIMEOUT_MS = 250;
 export async function runClientDaemon(argv: string[]): Promise<number> {
   const options = parse(argv, {
     port: { type: 'string', short: 'p' },
-    address: { type: 'string', short: 'a' },
+    addr: { type: 'string', short: 'a' },
     mask: { type: 'string', short: 'm' },
-    interface: { type: 'string', short: 'i' },
-    strict: { type: 'boolean' },
+    'interface-name': { type: 'string', short: 'i' },
+    'host-ip': { type: 'string', short: 'H' },
     bottle: { type: 'boolean' },
+    strict: { type: 'boolean' },
     queue: { type: 'string' },
     user: { type: 'string' },
     backend: { type: 'string' },
     trace: { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
+    version: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (options.help) {
     process.stdout.write(CLIENT_HELP);
     return 0;
   }
+  if (options.version) return printVersion('pqconnect');
   const port = portOption(options.port, 'port', DEFAULT_CLIENT_PORT);
-  const tunnelAddress = addressOption(options.address, 'address', '10.43.0.1');
+  const tunnelAddress = addressOption(options.addr, 'addr', '10.43.0.1');
   const prefixLength = prefixOption(options.mask, 'mask', 16);
-  const tunName = interfaceOption(options.interface, 'pqconnect0');
+  const tunName = interfaceOption(options['interface-name'], 'pqccli0');
+  const hostAddress =
+    options['host-ip'] === undefined ? undefined : addressOption(options['host-ip'], 'host-ip', '');
   const queue = portOption(options.queue, 'queue', 4242);
-  const bottle = options.bottle === true;
+  const bottle = options.bottle === true || hostAddress !== undefined;
   const backend = choiceOption(
     options.backend,
     'backend',
@@ -108,7 +117,8 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   daemon.onShutdown(() => io.closeFd(tun.fd));
   const udp = io.udpBind('0.0.0.0', port);
   daemon.onShutdown(() => io.closeFd(udp.fd));
-  await installNatChains(network, tunnelAddress, tun.name, bottle);
+  const natMode = hostAddress !== undefined ? 'host-ip' : bottle ? 'bottle' : 'local';
+  await installNatChains(network, tunnelAddress, tun.name, natMode);
 
   const routes = new Map<string, PlainRoute>();
   daemon.onShutdown(async () => {
@@ -159,6 +169,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
       tunnelAddress,
       prefixLength,
       strict: options.strict === true,
+      hostAddress,
       backend,
       verbose: options.verbose === true,
     },

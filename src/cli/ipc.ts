@@ -13,6 +13,8 @@ export interface ClientWorkerConfig {
   tunnelAddress: string;
   prefixLength: number;
   strict: boolean;
+  /** Deliver decrypted traffic to this address (client-in-a-bottle, --host-ip). */
+  hostAddress?: string;
   backend: 'auto' | 'fast' | 'portable';
   verbose: boolean;
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createCryptoSuite } from '../crypto/suite.ts';
 import {
+  configDirFor,
   DEFAULT_KEY_DIR,
   keysExist,
   readServerKeys,
@@ -22,7 +23,8 @@ Creates the server's McEliece, X25519 and session keys in DIR/keys (secrets 0600
 prints the DNS records to add.
 
 Options:
-  -d, --keydir DIR        key directory (default ${DEFAULT_KEY_DIR})
+  -d, --keydir DIR        directory for the keys (default ${DEFAULT_KEY_DIR}); the ports
+                          go to its sibling config/
   -n, --name HOSTNAME     the server's name, e.g. www.example.org (for the DNS records)
   -a, --address ADDRESS   the server's public IPv4 address (for the DNS records)
   -p, --port PORT         crypto port announced (default ${DEFAULT_CRYPTO_PORT})
@@ -70,9 +72,7 @@ async function main(): Promise<number> {
   try {
     if (!options['dns-only']) {
       if (await keysExist(dir))
-        throw new UsageError(
-          `keys already exist in ${dir}/keys (use --dns-only to print the records)`,
-        );
+        throw new UsageError(`keys already exist in ${dir} (use --dns-only to print the records)`);
       process.stderr.write('pqconnect-keygen: generating a Classic McEliece key pair...\n');
       const mceliece = await suite.kem.keypair('mceliece6960119');
       const x25519Sk = new Uint8Array(randomBytes(32));
@@ -83,10 +83,10 @@ async function main(): Promise<number> {
         x25519Sk,
         sessionKey: new Uint8Array(randomBytes(32)),
       });
-      await writeServerConfig(dir, { cryptoPort, keyPort, host: address });
+      await writeServerConfig(configDirFor(dir), { cryptoPort, keyPort, host: address });
       mceliece.secretKey.fill(0);
       x25519Sk.fill(0);
-      process.stderr.write(`pqconnect-keygen: keys written to ${dir}/keys\n`);
+      process.stderr.write(`pqconnect-keygen: keys written to ${dir}\n`);
     }
     const keys = await readServerKeys(dir);
     for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);

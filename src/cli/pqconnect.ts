@@ -6,7 +6,7 @@ import { runViz } from './viz.ts';
 
 const [command, ...rest] = process.argv.slice(2);
 runMain('pqconnect', () => {
-  if (command === 'status') return runStatus('client', rest);
+  if (command === 'status' || command === '--show') return runStatus('client', rest);
   if (command === 'viz') return runViz(rest);
   return runClientDaemon(process.argv.slice(2));
 });

@@ -5,7 +5,12 @@
  * TUN device, and starts the unprivileged worker with the keys and descriptors.
  */
 
-import { DEFAULT_KEY_DIR, readServerConfig, readServerKeys } from '../io/key-files.ts';
+import {
+  configDirFor,
+  DEFAULT_KEY_DIR,
+  readServerConfig,
+  readServerKeys,
+} from '../io/key-files.ts';
 import { nativeIo } from '../io/native-io.ts';
 import { createTun } from '../io/tun-device.ts';
 import { FIRST_PASSED_FD, lookupUser } from '../io/worker-process.ts';
@@ -17,6 +22,7 @@ import {
   parse,
   portOption,
   prefixOption,
+  printVersion,
   UsageError,
 } from './args.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
@@ -24,17 +30,20 @@ import { PrivilegedDaemon } from './privileged-daemon.ts';
 export const SERVER_HELP = `Usage: pqconnect-server [options]   run the PQConnect server daemon (as root)
 
 Options:
-  -d, --keydir DIR        key and config directory (default ${DEFAULT_KEY_DIR})
+  -d, --keydir DIR        directory of the long-term keys (default ${DEFAULT_KEY_DIR};
+                          its sibling config/ holds pqcport, keyport)
   -p, --port PORT         crypto port (default: config/pqcport, else ${DEFAULT_CRYPTO_PORT})
   -k, --keyport PORT      key-server port (default: config/keyport, else ${DEFAULT_KEY_PORT})
-  -a, --address ADDRESS   tunnel address of this server (default 10.42.0.1)
-  -m, --mask BITS         tunnel prefix length (default 16)
-  -i, --interface NAME    TUN device name (default pqconnect0)
-      --host-ip ADDRESS   deliver tunnel traffic to this address (server-in-a-bottle)
+  -a, --addr ADDRESS      tunnel address of this server (default 10.42.0.1)
+  -m, --mask BITS         tunnel prefix length, 8..24 (default 16)
+  -i, --interface-name N  TUN device name (default pqcserv0)
+  -H, --host-ip ADDRESS   deliver tunnel traffic to this address (server-in-a-bottle)
+  -v, --verbose           log every session transition
       --user NAME         unprivileged user for the worker (default pqconnect)
       --backend NAME      crypto backend: auto, fast, portable (default auto)
       --trace FILE        append every state transition to FILE as JSON lines
   -h, --help              show this help
+      --version           show the version
 `;
 
 export async function runServerDaemon(argv: string[]): Promise<number> {
@@ -42,10 +51,12 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
     keydir: { type: 'string', short: 'd' },
     port: { type: 'string', short: 'p' },
     keyport: { type: 'string', short: 'k' },
-    address: { type: 'string', short: 'a' },
+    addr: { type: 'string', short: 'a' },
     mask: { type: 'string', short: 'm' },
-    interface: { type: 'string', short: 'i' },
-    'host-ip': { type: 'string' },
+    'interface-name': { type: 'string', short: 'i' },
+    'host-ip': { type: 'string', short: 'H' },
+    verbose: { type: 'boolean', short: 'v' },
+    version: { type: 'boolean' },
     user: { type: 'string' },
     backend: { type: 'string' },
     trace: { type: 'string' },
@@ -55,13 +66,14 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
     process.stdout.write(SERVER_HELP);
     return 0;
   }
+  if (options.version) return printVersion('pqconnect-server');
   const keyDir = options.keydir ?? DEFAULT_KEY_DIR;
-  const config = await readServerConfig(keyDir);
+  const config = await readServerConfig(configDirFor(keyDir));
   const cryptoPort = portOption(options.port, 'port', config.cryptoPort ?? DEFAULT_CRYPTO_PORT);
   const keyPort = portOption(options.keyport, 'keyport', config.keyPort ?? DEFAULT_KEY_PORT);
-  const tunnelAddress = addressOption(options.address, 'address', '10.42.0.1');
+  const tunnelAddress = addressOption(options.addr, 'addr', '10.42.0.1');
   const prefixLength = prefixOption(options.mask, 'mask', 16);
-  const tunName = interfaceOption(options.interface, 'pqconnect0');
+  const tunName = interfaceOption(options['interface-name'], 'pqcserv0');
   const hostAddress =
     options['host-ip'] === undefined ? undefined : addressOption(options['host-ip'], 'host-ip', '');
   const backend = choiceOption(
@@ -101,7 +113,7 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
       prefixLength,
       hostAddress,
       backend,
-      verbose: false,
+      verbose: options.verbose === true,
       keys,
     },
   });

@@ -34,6 +34,7 @@ function startClient(config: ClientWorkerConfig): Running {
     tunnelAddress: config.tunnelAddress,
     prefixLength: config.prefixLength,
     strict: config.strict,
+    hostAddress: config.hostAddress,
     log: config.verbose ? log : undefined,
   });
   tun.packets.subscribe((packet) => engine.sendInner(packet));

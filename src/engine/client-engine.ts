@@ -64,6 +64,8 @@ export interface ClientEngineOptions {
   prefixLength?: number;
   /** Never fall back to plain traffic for any server. */
   strict?: boolean;
+  /** Deliver inner packets to this address instead of tunnelAddress (client-in-a-bottle). */
+  hostAddress?: string;
   prekeys?: number;
   queueLimit?: number;
   handshakeAttempts?: number;
@@ -133,6 +135,7 @@ export class ClientEngine {
   private readonly clock: EngineClock;
   private readonly random: (length: number) => Uint8Array;
   private readonly pool: AddressPool;
+  private readonly deliverTo: number;
   private readonly peers = new Map<string, Peer>();
   private readonly byAddress = new Map<number, Peer>();
   private readonly byTunnel = new Map<string, Peer>();
@@ -147,6 +150,10 @@ export class ClientEngine {
     this.events = new SessionEventBus(this.clock);
     this.random = options.random ?? defaultRandom;
     this.pool = new AddressPool(options.tunnelAddress ?? '10.43.0.1', options.prefixLength ?? 16);
+    this.deliverTo =
+      options.hostAddress === undefined
+        ? this.pool.ownAddress
+        : parseIpv4Address(options.hostAddress);
     this.keyFetch = {
       clock: this.clock,
       responses: this.keyResponses.asObservable(),
@@ -581,11 +588,7 @@ export class ClientEngine {
       this.counters.add('keepalives received');
       return;
     }
-    const rewritten = rewriteInnerPacket(
-      result.plaintext,
-      peer.internalAddress,
-      this.pool.ownAddress,
-    );
+    const rewritten = rewriteInnerPacket(result.plaintext, peer.internalAddress, this.deliverTo);
     if (!rewritten.ok) {
       this.counters.drop(`inner packet: ${rewritten.reason}`);
       return;

@@ -55,23 +55,28 @@ export async function installDnsInterception(queue: number, bottle: boolean): Pr
 }
 
 /**
- * NAT for plain fallback (DNAT in OUTPUT, and PREROUTING in bottle mode) and source
- * addresses: fallback traffic leaves with the outgoing interface's address; in bottle
- * mode, traffic of protected machines enters the tunnel as this host's tunnel address.
+ * NAT for plain fallback and source addresses, by mode:
+ *   local   — fallback DNAT for this host's own traffic (OUTPUT); fallback packets leave
+ *             with the outgoing interface's address (MASQUERADE)
+ *   host-ip — also for traffic this host forwards (PREROUTING): client-in-a-bottle for one
+ *             host, whose decrypted traffic is delivered to it directly
+ *   bottle  — as host-ip, and forwarded traffic enters the tunnel as this host's tunnel
+ *             address (SNAT), so any number of machines can route through it
  */
 export async function installNatChains(
   tunnelNetwork: string,
   ownAddress: string,
   tunName: string,
-  bottle: boolean,
+  mode: 'local' | 'host-ip' | 'bottle',
 ): Promise<void> {
   await run('iptables', ['-t', 'nat', '-N', NAT_CHAIN]);
   await run('iptables', ['-t', 'nat', '-I', 'OUTPUT', '1', '-j', NAT_CHAIN]);
-  if (bottle) await run('iptables', ['-t', 'nat', '-I', 'PREROUTING', '1', '-j', NAT_CHAIN]);
+  if (mode !== 'local')
+    await run('iptables', ['-t', 'nat', '-I', 'PREROUTING', '1', '-j', NAT_CHAIN]);
   await run('iptables', ['-t', 'nat', '-N', SNAT_CHAIN]);
   const masquerade = ['-s', tunnelNetwork, '!', '-o', tunName, '-j', 'MASQUERADE'];
   await run('iptables', ['-t', 'nat', '-A', SNAT_CHAIN, ...masquerade]);
-  if (bottle) {
+  if (mode === 'bottle') {
     const intoTunnel = [
       '-o',
       tunName,

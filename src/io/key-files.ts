@@ -1,18 +1,25 @@
 /**
  * Key and config files in the deployed PQConnect layout, so an existing server can switch
  * implementation without new keys or DNS changes:
- *   <dir>/keys/{mceliece_pk, mceliece_sk, x25519_pk, x25519_sk, session_key}  raw bytes
- *   <dir>/config/{pqcport, keyport, host}                                     text
+ *   /etc/pqconnect/keys/{mceliece_pk, mceliece_sk, x25519_pk, x25519_sk, session_key}  raw
+ *   /etc/pqconnect/config/{pqcport, keyport, host}                                     text
+ * The key directory can be moved (--keydir, or KEYPATH as the deployed tools read it);
+ * the config directory is then the sibling `config` of the key directory.
  * Secret files must be 0600 (readable by nobody but their owner): anything looser is
  * refused. New secrets are written 0600 in a 0700 directory, never over an existing file.
  */
 import { constants } from 'node:fs';
 import { access, chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KEM_SIZES } from '../crypto/kem.ts';
 import type { ServerKeys } from '../engine/server-engine.ts';
 
-export const DEFAULT_KEY_DIR = '/etc/pqconnect';
+export const DEFAULT_KEY_DIR = process.env.KEYPATH ?? '/etc/pqconnect/keys';
+
+/** The config directory that belongs with a key directory (its sibling `config`). */
+export function configDirFor(keyDir: string): string {
+  return join(dirname(keyDir), 'config');
+}
 
 const FILES = {
   mceliecePk: {
@@ -34,7 +41,7 @@ export class KeyFileError extends Error {}
 
 async function readKey(dir: string, key: keyof typeof FILES): Promise<Uint8Array> {
   const spec = FILES[key];
-  const path = join(dir, 'keys', spec.name);
+  const path = join(dir, spec.name);
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
@@ -64,7 +71,7 @@ export async function readServerKeys(dir: string): Promise<ServerKeys> {
 
 export async function keysExist(dir: string): Promise<boolean> {
   try {
-    await access(join(dir, 'keys', FILES.mcelieceSk.name), constants.F_OK);
+    await access(join(dir, FILES.mcelieceSk.name), constants.F_OK);
     return true;
   } catch {
     return false;
@@ -82,11 +89,11 @@ async function writeNew(path: string, data: Uint8Array | string, mode: number): 
 }
 
 export async function writeServerKeys(dir: string, keys: ServerKeys): Promise<void> {
-  await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
-  await chmod(join(dir, 'keys'), 0o700);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
   for (const key of Object.keys(FILES) as (keyof typeof FILES)[]) {
     const spec = FILES[key];
-    await writeNew(join(dir, 'keys', spec.name), keys[key], spec.secret ? 0o600 : 0o644);
+    await writeNew(join(dir, spec.name), keys[key], spec.secret ? 0o600 : 0o644);
   }
 }
 
@@ -113,9 +120,9 @@ export async function readServerConfig(dir: string): Promise<ServerConfig> {
     return value;
   };
   return {
-    cryptoPort: port(await readOptional(join(dir, 'config', 'pqcport')), 'pqcport'),
-    keyPort: port(await readOptional(join(dir, 'config', 'keyport')), 'keyport'),
-    host: await readOptional(join(dir, 'config', 'host')),
+    cryptoPort: port(await readOptional(join(dir, 'pqcport')), 'pqcport'),
+    keyPort: port(await readOptional(join(dir, 'keyport')), 'keyport'),
+    host: await readOptional(join(dir, 'host')),
   };
 }
 
@@ -123,7 +130,7 @@ export async function writeServerConfig(
   dir: string,
   config: Required<Omit<ServerConfig, 'host'>> & { host?: string },
 ): Promise<void> {
-  await mkdir(join(dir, 'config'), { recursive: true, mode: 0o755 });
+  await mkdir(dir, { recursive: true, mode: 0o755 });
   const files: [string, string | undefined][] = [
     ['pqcport', String(config.cryptoPort)],
     ['keyport', String(config.keyPort)],
@@ -131,7 +138,7 @@ export async function writeServerConfig(
   ];
   for (const [name, value] of files) {
     if (value === undefined) continue;
-    const path = join(dir, 'config', name);
+    const path = join(dir, name);
     if ((await readOptional(path)) === undefined) await writeNew(path, `${value}\n`, 0o644);
   }
 }

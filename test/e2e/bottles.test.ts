@@ -65,4 +65,22 @@ describe('client- and server-in-a-bottle', {
       /10\.42\.0\.2 .*GET \//.test(lab.logs('web')),
     );
   });
+
+  it('-H delivers decrypted traffic straight to the protected host (the deployed tool’s mode)', async () => {
+    await lab.run(lab.client, 'pkill', ['-TERM', '-f', 'src/cli/pqconnect.ts']);
+    await waitFor('client to stop', async () =>
+      lab.logs('client').includes('stopped; rules and devices removed'),
+    );
+    await startClientDaemon(lab, ['-H', lab.clientSide!.address]);
+    const page = await lab.run(
+      lab.clientSide!,
+      'curl',
+      ['-sS', '--max-time', '20', 'http://www.demo.test/'],
+      25_000,
+    );
+    assert.equal(page.code, 0, `${page.stderr}\n${lab.logs('client')}`);
+    assert.match(page.stdout, /hello from the PQConnect demo server/);
+    const rules = await lab.run(lab.client, 'iptables-save', ['-t', 'nat']);
+    assert.doesNotMatch(rules.stdout, /SNAT --to-source/, 'no SNAT needed in -H mode');
+  });
 });

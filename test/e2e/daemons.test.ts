@@ -154,7 +154,7 @@ describe('daemons in network namespaces', {
     await stopDaemon(lab, 'client');
     const rules = await lab.run(lab.client, 'iptables-save', []);
     assert.doesNotMatch(rules.stdout, /PQCONNECT/);
-    const link = await lab.run(lab.client, 'ip', ['link', 'show', 'pqconnect0']);
+    const link = await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0']);
     assert.notEqual(link.code, 0, 'TUN device gone');
     await assert.rejects(readFile(`/proc/${status.workerPid}/status`), 'worker process gone');
   });

@@ -1,0 +1,97 @@
+/** The command-line tools: --help, --version, and one-line errors with exit status 2. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function tool(
+  name: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', `src/cli/${name}.ts`, ...args],
+      { cwd: ROOT },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? Number((error as { code?: number }).code ?? 1) : 0,
+          stdout,
+          stderr,
+        });
+      },
+    );
+  });
+}
+
+describe('command-line tools', () => {
+  for (const name of ['pqconnect', 'pqconnect-server', 'pqconnect-keygen']) {
+    it(`${name} --help and --version`, async () => {
+      const help = await tool(name, ['--help']);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /^Usage: /);
+      if (name !== 'pqconnect-keygen') {
+        const version = await tool(name, ['--version']);
+        assert.equal(version.code, 0);
+        assert.match(version.stdout, new RegExp(`^${name} \\d+\\.\\d+\\.\\d+`));
+      }
+    });
+  }
+
+  const bad: [string, string[], RegExp][] = [
+    ['pqconnect', ['--bogus'], /Unknown option '--bogus'/],
+    ['pqconnect', ['-p', '99999'], /--port: not a port number: 99999/],
+    ['pqconnect', ['-m', '30'], /--mask: prefix length must be 8\.\.24: 30/],
+    ['pqconnect', ['-H', '10.0.0'], /--host-ip: not an IPv4 address: 10\.0\.0/],
+    ['pqconnect-server', ['-a', '300.1.1.1'], /--addr: not an IPv4 address: 300\.1\.1\.1/],
+    ['pqconnect-server', ['-i', 'a name with spaces'], /invalid interface name/],
+    ['pqconnect-keygen', ['--port', '0'], /--port: not a port number: 0/],
+    ['pqconnect', ['viz'], /give --out DIR \(static charts\) or --live/],
+    [
+      'pqconnect',
+      ['viz', '--live', '--role', 'router'],
+      /--role: must be one of client, server: router/,
+    ],
+  ];
+  for (const [name, args, message] of bad) {
+    it(`${name} ${args.join(' ')}: one line naming the problem, exit 2`, async () => {
+      const result = await tool(name, args);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    });
+  }
+
+  it('pqconnect-keygen refuses to overwrite keys and prints DNS records', async () => {
+    const dir = fileURLToPath(
+      new URL(`../test-output/keygen-${process.pid}/keys`, import.meta.url),
+    );
+    const first = await tool('pqconnect-keygen', [
+      '-d',
+      dir,
+      '--name',
+      'www.example.org',
+      '--address',
+      '203.0.113.7',
+    ]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(
+      first.stdout,
+      /www\.example\.org\. CNAME pq1[0-9b-z]{60}\.example\.org\.\npq1[0-9b-z]{60}\.example\.org\. A 203\.0\.113\.7/,
+    );
+    const again = await tool('pqconnect-keygen', ['-d', dir]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /keys already exist/);
+    const records = await tool('pqconnect-keygen', [
+      '-d',
+      dir,
+      '--dns-only',
+      '--name',
+      'www.example.org',
+    ]);
+    assert.equal(records.code, 0);
+    assert.equal(records.stdout.split('\n')[0], first.stdout.split('\n')[0]);
+  });
+});
