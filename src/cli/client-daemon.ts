@@ -8,12 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { AddressPool } from '../engine/address-pool.ts';
 import {
-  addPlainRoute,
-  installDnsInterception,
-  installNatChains,
+  detectFirewall,
   type PlainRoute,
-  removeAllRules,
-  removePlainRoute,
+  removeStaleRules,
   validatePlainRoute,
 } from '../io/firewall.ts';
 import { nativeIo } from '../io/native-io.ts';
@@ -111,18 +108,20 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   const daemon = new PrivilegedDaemon('client', log);
   const io = nativeIo();
 
-  await removeAllRules();
-  daemon.onShutdown(() => removeAllRules());
+  await removeStaleRules();
+  const firewall = await detectFirewall();
+  log(`firewall: ${firewall.name}`);
+  daemon.onShutdown(() => firewall.removeAll());
   const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
   daemon.onShutdown(() => io.closeFd(tun.fd));
   const udp = io.udpBind('0.0.0.0', port);
   daemon.onShutdown(() => io.closeFd(udp.fd));
   const natMode = hostAddress !== undefined ? 'host-ip' : bottle ? 'bottle' : 'local';
-  await installNatChains(network, tunnelAddress, tun.name, natMode);
+  await firewall.installNat(network, tunnelAddress, tun.name, natMode);
 
   const routes = new Map<string, PlainRoute>();
   daemon.onShutdown(async () => {
-    for (const route of routes.values()) await removePlainRoute(route);
+    for (const route of routes.values()) await firewall.removePlainRoute(route);
   });
   const pendingDns = new Map<number, NodeJS.Timeout>();
   let queueHandle: unknown = null;
@@ -145,11 +144,11 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
       const route = validatePlainRoute(message, pool);
       const key = `${route.internalAddress}>${route.plainAddress}`;
       if (message.action === 'add' && !routes.has(key)) {
-        await addPlainRoute(route);
+        await firewall.addPlainRoute(route);
         routes.set(key, route);
         log(`plain fallback: ${route.internalAddress} -> ${route.plainAddress}`);
       } else if (message.action === 'remove' && routes.has(key)) {
-        await removePlainRoute(route);
+        await firewall.removePlainRoute(route);
         routes.delete(key);
         log(`plain fallback removed: ${route.internalAddress}`);
       }
@@ -193,7 +192,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     for (const id of [...pendingDns.keys()]) verdict(id, null);
     io.nfqueueClose(queueHandle);
   });
-  await installDnsInterception(queue, bottle);
+  await firewall.installDnsInterception(queue, bottle);
   await daemon.serveStatus(user.gid);
   log(
     `client up: ${tun.name} ${tunnelAddress}/${prefixLength}, UDP port ${udp.port}, DNS answers via NFQUEUE ${queue}`,

@@ -1,96 +1,73 @@
 /**
- * The daemon's firewall rules (privileged part), all in chains of its own so that they
- * can be found and removed as a whole — at exit, and at start when a crashed run left
- * them behind:
- *   filter PQCONNECT-DNS  (jumped to from INPUT): DNS answers (UDP source port 53) to
- *                          NFQUEUE, with queue-bypass so DNS works while no daemon listens
- *   nat    PQCONNECT-NAT  (jumped to from OUTPUT): plain-fallback DNAT of an internal
- *                          address to the server's real address
- *   nat    PQCONNECT-SNAT (jumped to from POSTROUTING): fallback packets leave with the
- *                          outgoing interface's address, not the tunnel address
- * In client-in-a-bottle mode the DNS and NAT chains are also jumped to for forwarded
- * traffic (FORWARD, PREROUTING), for the machines whose traffic this host carries.
- * Uses iptables (iptables-nft on current Debian). The nftables `queue` statement is not
- * available on every kernel (not on these machines), iptables' NFQUEUE target is.
+ * The daemon's firewall, behind one interface with two implementations: nftables (a
+ * table of its own, `ip pqconnect`) where the kernel supports the nftables `queue`
+ * statement, iptables otherwise (its NFQUEUE target works on kernels without nft queue,
+ * such as these machines'). Detection probes nft in a throw-away table. Whichever is
+ * used, stale rules of both from a crashed run are removed at start.
  */
 import { formatIpv4Address, parseIpv4Address } from '../protocol/ipv4.ts';
-import { run, runQuietly } from './commands.ts';
+import { runQuietly } from './commands.ts';
+import { iptablesFirewall } from './firewall-iptables.ts';
+import { nftablesFirewall } from './firewall-nftables.ts';
 
-const DNS_CHAIN = 'PQCONNECT-DNS';
-const NAT_CHAIN = 'PQCONNECT-NAT';
-const SNAT_CHAIN = 'PQCONNECT-SNAT';
+/** How plain-fallback NAT applies: to this host, or also to hosts it forwards for. */
+export type NatMode = 'local' | 'host-ip' | 'bottle';
 
-const JUMPS: { table: string; from: string; chain: string }[] = [
-  { table: 'filter', from: 'INPUT', chain: DNS_CHAIN },
-  { table: 'filter', from: 'FORWARD', chain: DNS_CHAIN },
-  { table: 'nat', from: 'OUTPUT', chain: NAT_CHAIN },
-  { table: 'nat', from: 'PREROUTING', chain: NAT_CHAIN },
-  { table: 'nat', from: 'POSTROUTING', chain: SNAT_CHAIN },
-];
-
-export async function removeAllRules(): Promise<void> {
-  for (const { table, from, chain } of JUMPS) {
-    while (await runQuietly('iptables', ['-t', table, '-D', from, '-j', chain])) {}
-  }
-  for (const [table, chain] of [
-    ['filter', DNS_CHAIN],
-    ['nat', NAT_CHAIN],
-    ['nat', SNAT_CHAIN],
-  ] as const) {
-    await runQuietly('iptables', ['-t', table, '-F', chain]);
-    await runQuietly('iptables', ['-t', table, '-X', chain]);
-  }
+export interface Firewall {
+  readonly name: 'iptables' | 'nftables';
+  removeAll(): Promise<void>;
+  installDnsInterception(queue: number, bottle: boolean): Promise<void>;
+  installNat(
+    tunnelNetwork: string,
+    ownAddress: string,
+    tunName: string,
+    mode: NatMode,
+  ): Promise<void>;
+  addPlainRoute(route: PlainRoute): Promise<void>;
+  removePlainRoute(route: PlainRoute): Promise<void>;
 }
 
-/**
- * DNS answers to NFQUEUE: those for this host (INPUT) and, in client-in-a-bottle mode,
- * those this host forwards to the machines it protects (FORWARD).
- */
-export async function installDnsInterception(queue: number, bottle: boolean): Promise<void> {
-  await run('iptables', ['-N', DNS_CHAIN]);
-  const divert = ['-p', 'udp', '--sport', '53', '-j', 'NFQUEUE', '--queue-num', String(queue)];
-  await run('iptables', ['-A', DNS_CHAIN, ...divert, '--queue-bypass']);
-  await run('iptables', ['-I', 'INPUT', '1', '-j', DNS_CHAIN]);
-  if (bottle) await run('iptables', ['-I', 'FORWARD', '1', '-j', DNS_CHAIN]);
+const PROBE_TABLE = 'pqconnect_probe';
+
+/** True when nft exists and this kernel accepts an nftables queue rule. */
+export async function nftQueueSupported(): Promise<boolean> {
+  await runQuietly('nft', ['delete', 'table', 'ip', PROBE_TABLE]);
+  const ok =
+    (await runQuietly('nft', ['add', 'table', 'ip', PROBE_TABLE])) &&
+    (await runQuietly('nft', [
+      'add',
+      'chain',
+      'ip',
+      PROBE_TABLE,
+      'input',
+      '{ type filter hook input priority 0; }',
+    ])) &&
+    (await runQuietly('nft', [
+      'add',
+      'rule',
+      'ip',
+      PROBE_TABLE,
+      'input',
+      'udp',
+      'sport',
+      '53',
+      'queue',
+      'num',
+      '65000',
+      'bypass',
+    ]));
+  await runQuietly('nft', ['delete', 'table', 'ip', PROBE_TABLE]);
+  return ok;
 }
 
-/**
- * NAT for plain fallback and source addresses, by mode:
- *   local   — fallback DNAT for this host's own traffic (OUTPUT); fallback packets leave
- *             with the outgoing interface's address (MASQUERADE)
- *   host-ip — also for traffic this host forwards (PREROUTING): client-in-a-bottle for one
- *             host, whose decrypted traffic is delivered to it directly
- *   bottle  — as host-ip, and forwarded traffic enters the tunnel as this host's tunnel
- *             address (SNAT), so any number of machines can route through it
- */
-export async function installNatChains(
-  tunnelNetwork: string,
-  ownAddress: string,
-  tunName: string,
-  mode: 'local' | 'host-ip' | 'bottle',
-): Promise<void> {
-  await run('iptables', ['-t', 'nat', '-N', NAT_CHAIN]);
-  await run('iptables', ['-t', 'nat', '-I', 'OUTPUT', '1', '-j', NAT_CHAIN]);
-  if (mode !== 'local')
-    await run('iptables', ['-t', 'nat', '-I', 'PREROUTING', '1', '-j', NAT_CHAIN]);
-  await run('iptables', ['-t', 'nat', '-N', SNAT_CHAIN]);
-  const masquerade = ['-s', tunnelNetwork, '!', '-o', tunName, '-j', 'MASQUERADE'];
-  await run('iptables', ['-t', 'nat', '-A', SNAT_CHAIN, ...masquerade]);
-  if (mode === 'bottle') {
-    const intoTunnel = [
-      '-o',
-      tunName,
-      '!',
-      '-s',
-      ownAddress,
-      '-j',
-      'SNAT',
-      '--to-source',
-      ownAddress,
-    ];
-    await run('iptables', ['-t', 'nat', '-A', SNAT_CHAIN, ...intoTunnel]);
-  }
-  await run('iptables', ['-t', 'nat', '-I', 'POSTROUTING', '1', '-j', SNAT_CHAIN]);
+export async function detectFirewall(): Promise<Firewall> {
+  return (await nftQueueSupported()) ? nftablesFirewall : iptablesFirewall;
+}
+
+/** Removes what either backend may have left behind. */
+export async function removeStaleRules(): Promise<void> {
+  await iptablesFirewall.removeAll();
+  await nftablesFirewall.removeAll();
 }
 
 export interface PlainRoute {
@@ -116,29 +93,4 @@ export function validatePlainRoute(
     throw new Error(`${route.plainAddress} is not a usable plain address`);
   }
   return { internalAddress: formatIpv4Address(internal), plainAddress: formatIpv4Address(plain) };
-}
-
-function natRule(route: PlainRoute): string[] {
-  return [
-    '-d',
-    `${route.internalAddress}/32`,
-    '-j',
-    'DNAT',
-    '--to-destination',
-    route.plainAddress,
-  ];
-}
-
-/**
- * Adds the DNAT rule, then forgets connection-tracking state for the internal address:
- * connections whose first packets went into the tunnel while PQ was being tried would
- * otherwise keep bypassing the new rule.
- */
-export async function addPlainRoute(route: PlainRoute): Promise<void> {
-  await run('iptables', ['-t', 'nat', '-A', NAT_CHAIN, ...natRule(route)]);
-  await runQuietly('conntrack', ['-D', '-d', route.internalAddress]);
-}
-
-export async function removePlainRoute(route: PlainRoute): Promise<void> {
-  await runQuietly('iptables', ['-t', 'nat', '-D', NAT_CHAIN, ...natRule(route)]);
 }

@@ -1,0 +1,145 @@
+/**
+ * The firewall rules through nftables, in one table of their own (`ip pqconnect`) that is
+ * deleted as a whole at exit and at start:
+ *   dns_input / dns_forward  DNS answers (UDP source port 53) to the queue, with bypass
+ *   nat_output / nat_prerouting  plain-fallback DNAT through the map @fallback
+ *                            (internal address : server address), one element per server
+ *   nat_postrouting          fallback packets leave with the interface's address; in
+ *                            bottle mode, forwarded traffic enters the tunnel as ours
+ */
+import { run, runQuietly } from './commands.ts';
+import type { Firewall, NatMode, PlainRoute } from './firewall.ts';
+
+const TABLE = ['ip', 'pqconnect'];
+
+async function ensureTable(): Promise<void> {
+  await run('nft', ['add', 'table', ...TABLE]);
+}
+
+async function addChain(
+  name: string,
+  hook: string,
+  type: 'filter' | 'nat',
+  priority: number,
+): Promise<void> {
+  await run('nft', [
+    'add',
+    'chain',
+    ...TABLE,
+    name,
+    `{ type ${type} hook ${hook} priority ${priority}; }`,
+  ]);
+}
+
+export const nftablesFirewall: Firewall = {
+  name: 'nftables',
+
+  async removeAll() {
+    await runQuietly('nft', ['delete', 'table', ...TABLE]);
+  },
+
+  async installDnsInterception(queue, bottle) {
+    await ensureTable();
+    const chains = bottle
+      ? [
+          ['dns_input', 'input'],
+          ['dns_forward', 'forward'],
+        ]
+      : [['dns_input', 'input']];
+    for (const [name, hook] of chains as [string, string][]) {
+      await addChain(name, hook, 'filter', 0);
+      await run('nft', [
+        'add',
+        'rule',
+        ...TABLE,
+        name,
+        'udp',
+        'sport',
+        '53',
+        'queue',
+        'num',
+        String(queue),
+        'bypass',
+      ]);
+    }
+  },
+
+  async installNat(tunnelNetwork: string, ownAddress: string, tunName: string, mode: NatMode) {
+    await ensureTable();
+    await run('nft', ['add', 'map', ...TABLE, 'fallback', '{ type ipv4_addr : ipv4_addr; }']);
+    const dnatChains =
+      mode === 'local'
+        ? [['nat_output', 'output']]
+        : [
+            ['nat_output', 'output'],
+            ['nat_prerouting', 'prerouting'],
+          ];
+    for (const [name, hook] of dnatChains as [string, string][]) {
+      await addChain(name, hook, 'nat', -100);
+      await run('nft', [
+        'add',
+        'rule',
+        ...TABLE,
+        name,
+        'dnat',
+        'to',
+        'ip',
+        'daddr',
+        'map',
+        '@fallback',
+      ]);
+    }
+    await addChain('nat_postrouting', 'postrouting', 'nat', 100);
+    await run('nft', [
+      'add',
+      'rule',
+      ...TABLE,
+      'nat_postrouting',
+      'ip',
+      'saddr',
+      tunnelNetwork,
+      'oifname',
+      '!=',
+      tunName,
+      'masquerade',
+    ]);
+    if (mode === 'bottle') {
+      await run('nft', [
+        'add',
+        'rule',
+        ...TABLE,
+        'nat_postrouting',
+        'oifname',
+        tunName,
+        'ip',
+        'saddr',
+        '!=',
+        ownAddress,
+        'snat',
+        'to',
+        ownAddress,
+      ]);
+    }
+  },
+
+  async addPlainRoute(route: PlainRoute) {
+    await run('nft', [
+      'add',
+      'element',
+      ...TABLE,
+      'fallback',
+      `{ ${route.internalAddress} : ${route.plainAddress} }`,
+    ]);
+    await runQuietly('conntrack', ['-D', '-d', route.internalAddress]);
+  },
+
+  async removePlainRoute(route: PlainRoute) {
+    await runQuietly('nft', [
+      'delete',
+      'element',
+      ...TABLE,
+      'fallback',
+      `{ ${route.internalAddress} : ${route.plainAddress} }`,
+    ]);
+  },
+};

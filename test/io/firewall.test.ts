@@ -1,0 +1,94 @@
+/**
+ * Both firewall backends in a throw-away network namespace: NAT for plain fallback (and
+ * DNS interception where the kernel supports it) installed, a route added and removed,
+ * and everything gone afterwards. Detection picks nftables only where nft queue works.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT_USER = process.getuid?.() === 0;
+const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
+const NS = `pqfw${process.pid}`;
+
+function exec(
+  command: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd: PROJECT, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) =>
+      resolve({ code: error ? 1 : 0, stdout, stderr }),
+    );
+  });
+}
+
+interface ProbeResult {
+  detected: string;
+  dns: string;
+  withRoute: string;
+  withoutRoute: string;
+  after: string;
+}
+
+async function probe(backend: string): Promise<ProbeResult> {
+  const result = await exec('ip', [
+    'netns',
+    'exec',
+    NS,
+    process.execPath,
+    '--import',
+    'tsx',
+    'test/support/firewall-probe.ts',
+    backend,
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as ProbeResult;
+}
+
+describe('firewall backends', {
+  skip: ROOT_USER ? false : 'needs root (network namespaces, iptables, nft)',
+}, () => {
+  before(async () => {
+    await exec('ip', ['netns', 'del', NS]);
+    assert.equal((await exec('ip', ['netns', 'add', NS])).code, 0);
+  });
+  after(async () => {
+    await exec('ip', ['netns', 'del', NS]);
+  });
+
+  it('iptables: chains for DNS, DNAT, MASQUERADE and SNAT; a route comes and goes; nothing left', async () => {
+    const result = await probe('iptables');
+    assert.equal(result.dns, 'installed');
+    assert.match(
+      result.withRoute,
+      /-A PQCONNECT-DNS -p udp -m udp --sport 53 -j NFQUEUE --queue-num 4242 --queue-bypass/,
+    );
+    assert.match(
+      result.withRoute,
+      /-A PQCONNECT-NAT -d 10\.43\.0\.5\/32 -j DNAT --to-destination 203\.0\.113\.7/,
+    );
+    assert.match(
+      result.withRoute,
+      /-A PQCONNECT-SNAT -s 10\.43\.0\.0\/16 ! -o pqccli0 -j MASQUERADE/,
+    );
+    assert.match(
+      result.withRoute,
+      /-A PQCONNECT-SNAT ! -s 10\.43\.0\.1\/32 -o pqccli0 -j SNAT --to-source 10\.43\.0\.1/,
+    );
+    assert.doesNotMatch(result.withoutRoute, /DNAT --to-destination 203\.0\.113\.7/);
+    assert.doesNotMatch(result.after, /PQCONNECT/);
+  });
+
+  it('nftables: one table with the fallback map; a route comes and goes; nothing left', async () => {
+    const result = await probe('nftables');
+    assert.match(result.withRoute, /table ip pqconnect/);
+    assert.match(result.withRoute, /10\.43\.0\.5 : 203\.0\.113\.7/);
+    assert.match(result.withRoute, /dnat to ip daddr map @fallback/);
+    assert.match(result.withRoute, /masquerade/);
+    assert.doesNotMatch(result.withoutRoute, /10\.43\.0\.5 : 203\.0\.113\.7/);
+    assert.doesNotMatch(result.after, /pqconnect/);
+    const queueWorks = result.dns === 'installed';
+    assert.equal(result.detected, queueWorks ? 'nftables' : 'iptables', `DNS: ${result.dns}`);
+  });
+});
