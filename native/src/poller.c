@@ -4,6 +4,7 @@
  * process exit, and one wake-up can drain a whole batch.
  */
 #include "poller.h"
+#include <stdlib.h>
 
 static void poller_ready(uv_poll_t *handle, int status, int events) {
   poller *p = handle->data;
@@ -56,4 +57,51 @@ void poller_stop(poller *p, void (*on_closed)(poller *p)) {
   napi_async_destroy(p->env, p->context);
   p->on_closed = on_closed;
   uv_close((uv_handle_t *)&p->handle, poller_closed);
+}
+
+static void poller_free(poller *p) {
+  free(p->data);
+  free(p);
+}
+
+napi_value poller_js_start(napi_env env, napi_callback_info info, size_t object_size, size_t buffer_size,
+                           poller_drain_fn drain, const char *name, const char *usage) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  poller *p = calloc(1, object_size);
+  void *buffer = malloc(buffer_size);
+  if (p == NULL || buffer == NULL) {
+    free(p);
+    free(buffer);
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  p->data = buffer;
+  if (poller_start(env, p, fd, argv[1], drain, name) != 0) {
+    poller_free(p);
+    napi_throw_error(env, NULL, "cannot poll the file descriptor");
+    return NULL;
+  }
+  napi_value handle;
+  napi_create_external(env, p, NULL, NULL, &handle);
+  return handle;
+}
+
+napi_value poller_js_stop(napi_env env, napi_callback_info info, const char *usage) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  void *p = NULL;
+  if (argc < 1 || napi_get_value_external(env, argv[0], &p) != napi_ok || p == NULL) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  poller_stop(p, poller_free);
+  return NULL;
 }

@@ -25,4 +25,11 @@ int poller_start(napi_env env, poller *p, int fd, napi_value callback, poller_dr
                  const char *name);
 void poller_stop(poller *p, void (*on_closed)(poller *p));
 
+/* JS binding helpers for readers of the form `xRead(fd, callback): handle` and
+ * `xStop(handle)`: allocate an object of object_size (a poller as its first member) with
+ * a buffer of buffer_size in poller.data, start it, and free both when stopped. */
+napi_value poller_js_start(napi_env env, napi_callback_info info, size_t object_size, size_t buffer_size,
+                           poller_drain_fn drain, const char *name, const char *usage);
+napi_value poller_js_stop(napi_env env, napi_callback_info info, const char *usage);
+
 #endif

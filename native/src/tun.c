@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -66,73 +65,29 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   return result;
 }
 
-typedef struct {
-  poller poll;
-  unsigned char *buffer;
-} tun_reader;
-
 static napi_value tun_drain(napi_env env, poller *p) {
-  tun_reader *reader = (tun_reader *)p;
+  unsigned char *buffer = p->data;
   napi_value batch;
   napi_create_array(env, &batch);
   uint32_t count = 0;
   while (count < MAX_BATCH) {
-    ssize_t n = read(p->fd, reader->buffer, MAX_PACKET);
+    ssize_t n = read(p->fd, buffer, MAX_PACKET);
     if (n <= 0) break;
     napi_value packet;
     void *data;
-    napi_create_buffer_copy(env, (size_t)n, reader->buffer, &data, &packet);
+    napi_create_buffer_copy(env, (size_t)n, buffer, &data, &packet);
     napi_set_element(env, batch, count++, packet);
   }
   return count > 0 ? batch : NULL;
 }
 
-static void reader_freed(poller *p) {
-  tun_reader *reader = (tun_reader *)p;
-  free(reader->buffer);
-  free(reader);
-}
-
 static napi_value tun_read(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd;
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_type_error(env, NULL, "tunRead(fd, callback)");
-    return NULL;
-  }
-  tun_reader *reader = calloc(1, sizeof *reader);
-  unsigned char *buffer = malloc(MAX_PACKET);
-  if (reader == NULL || buffer == NULL) {
-    free(reader);
-    free(buffer);
-    napi_throw_error(env, NULL, "out of memory");
-    return NULL;
-  }
-  reader->buffer = buffer;
-  if (poller_start(env, &reader->poll, fd, argv[1], tun_drain, "pqconnect-tun") != 0) {
-    free(buffer);
-    free(reader);
-    napi_throw_error(env, NULL, "cannot poll the TUN fd");
-    return NULL;
-  }
-  napi_value handle;
-  napi_create_external(env, reader, NULL, NULL, &handle);
-  return handle;
+  return poller_js_start(env, info, sizeof(poller), MAX_PACKET, tun_drain, "pqconnect-tun",
+                         "tunRead(fd, callback)");
 }
 
 static napi_value tun_stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  void *reader = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &reader) != napi_ok || reader == NULL) {
-    napi_throw_type_error(env, NULL, "tunStop(handle)");
-    return NULL;
-  }
-  poller_stop(&((tun_reader *)reader)->poll, reader_freed);
-  return NULL;
+  return poller_js_stop(env, info, "tunStop(handle)");
 }
 
 static napi_value tun_write(napi_env env, napi_callback_info info) {

@@ -14,7 +14,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,8 +22,7 @@
 #define DATAGRAM_MAX 65536
 
 typedef struct {
-  poller poll;
-  unsigned char *buffers;
+  poller poll; /* poll.data holds BATCH buffers of DATAGRAM_MAX bytes */
   struct mmsghdr messages[BATCH];
   struct iovec vectors[BATCH];
   struct sockaddr_in sources[BATCH];
@@ -90,7 +88,7 @@ static napi_value udp_drain(napi_env env, poller *p) {
   uint32_t total = 0;
   for (int round = 0; round < 4; round++) {
     for (int i = 0; i < BATCH; i++) {
-      reader->vectors[i].iov_base = reader->buffers + (size_t)i * DATAGRAM_MAX;
+      reader->vectors[i].iov_base = (unsigned char *)p->data + (size_t)i * DATAGRAM_MAX;
       reader->vectors[i].iov_len = DATAGRAM_MAX;
       memset(&reader->messages[i].msg_hdr, 0, sizeof(struct msghdr));
       reader->messages[i].msg_hdr.msg_iov = &reader->vectors[i];
@@ -120,52 +118,13 @@ static napi_value udp_drain(napi_env env, poller *p) {
   return total > 0 ? batch : NULL;
 }
 
-static void reader_freed(poller *p) {
-  udp_reader *reader = (udp_reader *)p;
-  free(reader->buffers);
-  free(reader);
-}
-
 static napi_value udp_read(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd;
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
-    napi_throw_type_error(env, NULL, "udpRead(fd, callback)");
-    return NULL;
-  }
-  udp_reader *reader = calloc(1, sizeof *reader);
-  unsigned char *buffers = malloc((size_t)BATCH * DATAGRAM_MAX);
-  if (reader == NULL || buffers == NULL) {
-    free(reader);
-    free(buffers);
-    napi_throw_error(env, NULL, "out of memory");
-    return NULL;
-  }
-  reader->buffers = buffers;
-  if (poller_start(env, &reader->poll, fd, argv[1], udp_drain, "pqconnect-udp") != 0) {
-    free(buffers);
-    free(reader);
-    napi_throw_error(env, NULL, "cannot poll the UDP fd");
-    return NULL;
-  }
-  napi_value handle;
-  napi_create_external(env, reader, NULL, NULL, &handle);
-  return handle;
+  return poller_js_start(env, info, sizeof(udp_reader), (size_t)BATCH * DATAGRAM_MAX, udp_drain,
+                         "pqconnect-udp", "udpRead(fd, callback)");
 }
 
 static napi_value udp_stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  void *reader = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &reader) != napi_ok || reader == NULL) {
-    napi_throw_type_error(env, NULL, "udpStop(handle)");
-    return NULL;
-  }
-  poller_stop(&((udp_reader *)reader)->poll, reader_freed);
-  return NULL;
+  return poller_js_stop(env, info, "udpStop(handle)");
 }
 
 static napi_value udp_send(napi_env env, napi_callback_info info) {
