@@ -10,6 +10,7 @@
  * (untagged) drop.
  */
 import { assign, fromPromise, setup } from 'xstate';
+import { epochsAfter } from './epochs.ts';
 import { staticKeyDownloadMachine } from './static-key-download.ts';
 
 export type ClientSessionEvent =
@@ -89,12 +90,7 @@ export const clientSessionMachine = setup({
       backoffMs: ({ context }) => context.initialBackoffMs,
       lastError: null,
     }),
-    recordEpochs: assign({
-      sendEpoch: ({ context, event }) =>
-        event.type === 'EPOCH_ADVANCED' ? event.sendEpoch : context.sendEpoch,
-      receiveEpoch: ({ context, event }) =>
-        event.type === 'EPOCH_ADVANCED' ? event.receiveEpoch : context.receiveEpoch,
-    }),
+    recordEpochs: assign(({ context, event }) => epochsAfter(context, event)),
     countFallback: assign({ fallbacks: ({ context }) => context.fallbacks + 1 }),
     increaseBackoff: assign({
       backoffMs: ({ context }) => Math.min(context.maxBackoffMs, context.backoffMs * 2),

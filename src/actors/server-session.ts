@@ -6,6 +6,7 @@
  * 120 s, §6); a receive side with no live epoch means the tunnel expired.
  */
 import { assign, setup } from 'xstate';
+import { epochsAfter } from './epochs.ts';
 
 export type ServerSessionEvent =
   | { type: 'EPOCH_ADVANCED'; sendEpoch: number; receiveEpoch: number }
@@ -40,12 +41,7 @@ export const serverSessionMachine = setup({
     eraseTunnelKeys: () => {},
     releaseAddress: () => {},
     sendCookie: () => {},
-    recordEpochs: assign({
-      sendEpoch: ({ context, event }) =>
-        event.type === 'EPOCH_ADVANCED' ? event.sendEpoch : context.sendEpoch,
-      receiveEpoch: ({ context, event }) =>
-        event.type === 'EPOCH_ADVANCED' ? event.receiveEpoch : context.receiveEpoch,
-    }),
+    recordEpochs: assign(({ context, event }) => epochsAfter(context, event)),
     recordRoam: assign({
       peer: ({ context, event }) =>
         event.type === 'PEER_ROAMED' ? `${event.address}:${event.port}` : context.peer,

@@ -16,6 +16,19 @@ export interface DownloadOutput {
   error: string | null;
 }
 
+/** One level of the tree: transfer it, then go on to `next`; any failure ends the download. */
+function levelState(depth: number, next: string, description: string) {
+  return {
+    description,
+    invoke: {
+      src: 'transferLevel' as const,
+      input: { depth },
+      onDone: { target: next, actions: 'countLevel' as const },
+      onError: { target: 'failed', actions: 'recordError' as const },
+    },
+  };
+}
+
 export const staticKeyDownloadMachine = setup({
   types: {
     context: {} as DownloadContext,
@@ -37,43 +50,17 @@ export const staticKeyDownloadMachine = setup({
   context: { levelsDone: 0, error: null },
   initial: 'level1',
   states: {
-    level1: {
-      description: 'Depth 1: one 832-byte node, checked against the pkh from DNS',
-      invoke: {
-        src: 'transferLevel',
-        input: { depth: 1 },
-        onDone: { target: 'level2', actions: 'countLevel' },
-        onError: {
-          target: 'failed',
-          actions: 'recordError',
-        },
-      },
-    },
-    level2: {
-      description: 'Depth 2: 26 nodes of leaf hashes, each checked against the depth-1 node',
-      invoke: {
-        src: 'transferLevel',
-        input: { depth: 2 },
-        onDone: { target: 'leaves', actions: 'countLevel' },
-        onError: {
-          target: 'failed',
-          actions: 'recordError',
-        },
-      },
-    },
-    leaves: {
-      description:
-        'Depth 3: 910 leaves (McEliece pk ‖ X25519 pk), each checked against its depth-2 node',
-      invoke: {
-        src: 'transferLevel',
-        input: { depth: 3 },
-        onDone: { target: 'complete', actions: 'countLevel' },
-        onError: {
-          target: 'failed',
-          actions: 'recordError',
-        },
-      },
-    },
+    level1: levelState(1, 'level2', 'Depth 1: one 832-byte node, checked against the pkh from DNS'),
+    level2: levelState(
+      2,
+      'leaves',
+      'Depth 2: 26 nodes of leaf hashes, each checked against the depth-1 node',
+    ),
+    leaves: levelState(
+      3,
+      'complete',
+      'Depth 3: 910 leaves (McEliece pk ‖ X25519 pk), each checked against its depth-2 node',
+    ),
     complete: { type: 'final' },
     failed: { type: 'final' },
   },
