@@ -1,10 +1,15 @@
 /**
  * Reliable, congestion-controlled transfer of key-tree nodes over UDP (PROTOCOL.md §4:
- * "paces its requests with congestion control … must adapt to loss"). A window of
- * requests in flight grows by slow start / additive increase on answers and halves (at
- * most once per round trip) on timeouts; round-trip time is estimated as in RFC 6298 and
- * sends are paced at srtt / window. Lost requests are retransmitted with exponential
- * backoff; a node that fails maxAttempts times fails the transfer.
+ * "paces its requests with congestion control … must adapt to loss"). At most `window`
+ * requests are in flight (never more than maxWindow); the window grows by slow start /
+ * additive increase on answers. A request is retransmitted early when three requests
+ * sent after it have been answered and it is older than max(srtt + 4·rttvar, 2·srtt)
+ * (fast retransmit, tolerant of reordering), else when its own exponentially backed-off
+ * timeout expires. Timeouts feed a moving loss estimate; while it is above
+ * LOSS_BACKOFF_THRESHOLD the window shrinks to 70% (once per round trip, not below 2),
+ * so moderate random loss is repaired quickly and persistent heavy loss slows the
+ * transfer down. Sends are paced at srtt / window. A node that fails maxAttempts times
+ * fails the transfer.
  */
 import type { EngineClock } from '../engine/clock.ts';
 
@@ -39,6 +44,8 @@ interface InFlight {
   sentAt: number;
   attempts: number;
   timer: unknown;
+  /** Order of sending, for loss detection by later answers. */
+  sequence: number;
 }
 
 export interface TransferStats {
@@ -50,6 +57,8 @@ export interface TransferStats {
 }
 
 const MIN_WINDOW = 2;
+/** Later answers that mark an earlier request lost (as TCP's three duplicate ACKs). */
+const REORDER_TOLERANCE = 3;
 /** Weight of one outcome (answer or timeout) in the loss-rate estimate. */
 const LOSS_SMOOTHING = 0.05;
 /** Loss rate above which the window shrinks. */
@@ -75,6 +84,7 @@ export class NodeTransfer {
   private rto: number;
   private lastReduction = Number.NEGATIVE_INFINITY;
   private lossRate = 0;
+  private sequence = 0;
   private nextSendAt = 0;
   private pumpTimer: unknown = null;
   private finished = false;
@@ -117,6 +127,7 @@ export class NodeTransfer {
       this.clock.clearTimeout(flight.timer);
       this.inFlight.delete(key);
       if (flight.attempts === 1) this.sampleRtt(this.clock.now() - flight.sentAt);
+      this.detectLosses(flight.sequence);
       this.window = Math.min(
         this.options.maxWindow,
         this.window + (this.window < this.threshold ? 1 : 1 / this.window),
@@ -176,8 +187,29 @@ export class NodeTransfer {
     this.stats.sent++;
     const backoff = Math.min(this.options.maxRtoMs, this.rto * 2 ** (attempts - 1));
     const timer = this.clock.setTimeout(() => this.timedOut(key), backoff);
-    this.inFlight.set(key, { node, sentAt: now, attempts, timer });
+    this.inFlight.set(key, { node, sentAt: now, attempts, timer, sequence: this.sequence++ });
     this.sendRequest(node);
+  }
+
+  /**
+   * Fast retransmit: a request still unanswered after REORDER_TOLERANCE requests sent
+   * after it were answered, and older than max(srtt + 4·rttvar, 2·srtt), is taken as
+   * lost now instead of after its timeout.
+   */
+  private detectLosses(answeredSequence: number): void {
+    if (this.srtt === null) return;
+    const now = this.clock.now();
+    const patience = Math.max(this.srtt + 4 * this.rttVariance, 2 * this.srtt);
+    for (const [key, flight] of [...this.inFlight]) {
+      if (
+        flight.sequence + REORDER_TOLERANCE <= answeredSequence &&
+        now - flight.sentAt > patience
+      ) {
+        this.clock.clearTimeout(flight.timer);
+        this.inFlight.delete(key);
+        this.queue.unshift(flight.node);
+      }
+    }
   }
 
   private timedOut(key: string): void {
@@ -188,7 +220,13 @@ export class NodeTransfer {
       this.fail(new Error(`key node ${key} unanswered after ${flight.attempts} attempts`));
       return;
     }
-    const now = this.clock.now();
+    this.noteLoss(this.clock.now());
+    this.queue.unshift(flight.node);
+    this.pump();
+  }
+
+  /** A request was lost: update the loss estimate; back off if loss is heavy. */
+  private noteLoss(now: number): void {
     this.lossRate = this.lossRate * (1 - LOSS_SMOOTHING) + LOSS_SMOOTHING;
     if (
       this.lossRate > LOSS_BACKOFF_THRESHOLD &&
@@ -198,8 +236,6 @@ export class NodeTransfer {
       this.threshold = this.window;
       this.lastReduction = now;
     }
-    this.queue.unshift(flight.node);
-    this.pump();
   }
 
   private sampleRtt(sample: number): void {
