@@ -44,6 +44,7 @@ export const ephemeralRotationMachine = setup({
     generating: {
       description: 'Generate key pairs for the current and the next slots (off the event loop)',
       invoke: {
+        id: 'generateAhead',
         src: 'generateAhead',
         onDone: {
           target: 'waitingForSlot',

@@ -21,6 +21,7 @@ function levelState(depth: number, next: string, description: string) {
   return {
     description,
     invoke: {
+      id: `level${depth}`,
       src: 'transferLevel' as const,
       input: { depth },
       onDone: { target: next, actions: 'countLevel' as const },
