@@ -38,6 +38,7 @@ svg.chart .transition.taken path { stroke: #b07d00; stroke-width: 3; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #dde; padding: 3px 8px; vertical-align: top; text-align: left; }
 details { margin: 8px 0; } .panel { background: #f3f5fa; padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
 #sessions td.state { font-weight: bold; } .muted { color: #6b7690; }
+body.fit svg.chart { width: 100%; height: auto; }
 `;
 
 function stateTable(graph: MachineGraph): string {
@@ -61,6 +62,7 @@ function transitionTable(graph: MachineGraph): string {
 
 const SCRIPT = `
 const data = JSON.parse(document.getElementById('pqc-data').textContent);
+document.getElementById('fit').onchange = (event) => document.body.classList.toggle('fit', event.target.checked);
 const charts = new Map([...document.querySelectorAll('svg.chart')].map((svg) => [svg.dataset.machine, svg]));
 const machineIds = Object.fromEntries(data.machines.map((m) => [m.name, m.id]));
 
@@ -185,6 +187,7 @@ session's packets; untagged states drop them.</p>
 <details><summary>Counters (packets, bytes, drops by reason)</summary><pre id="counters"></pre></details></div>
 <div class="panel"><b>Trace replay</b> <input type="file" id="trace-file" accept=".jsonl,.json,.txt">
 <button id="trace-prev">◀ previous</button> <button id="trace-next">next ▶</button> <span id="trace-position"></span></div>
+<label><input type="checkbox" id="fit"> fit the charts to the window</label>
 <nav>${data.machines.map((m) => `<a href="#${m.graph.name}">${escapeXml(m.graph.title)}</a>`).join(' · ')}</nav>
 ${sections.join('\n')}
 <script type="application/json" id="pqc-data">${JSON.stringify(embedded).replace(/</g, '\\u003c')}</script>
