@@ -38,7 +38,7 @@ svg.chart .transition.taken path { stroke: #b07d00; stroke-width: 3; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #dde; padding: 3px 8px; vertical-align: top; text-align: left; }
 details { margin: 8px 0; } .panel { background: #f3f5fa; padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
 #sessions td.state { font-weight: bold; } .muted { color: #6b7690; }
-body.fit svg.chart { width: 100%; height: auto; }
+body.fit svg.chart { max-width: 100%; height: auto; }
 `;
 
 function stateTable(graph: MachineGraph): string {
