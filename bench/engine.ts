@@ -65,13 +65,12 @@ async function handshakeMessages(
   return messages;
 }
 
-async function ephemeralOf(server: ServerEngine, keyPort: number) {
+async function ephemeralOf(keyPort: number) {
   const probe = await openUdpTransport('127.0.0.1', 0);
   const reply = firstValueFrom(probe.datagrams);
   probe.send(encodeEphemeralKeyRequest(), '127.0.0.1', keyPort);
   const parsed = parseKeyResponse((await reply).data);
   probe.close();
-  void server;
   if (!parsed.ok || parsed.value.kind !== 'ephemeral') throw new Error('no ephemeral key');
   return parsed.value;
 }
@@ -85,7 +84,7 @@ async function handshakesPerSecond(
   const keyPort = await openUdpTransport('127.0.0.1', 0);
   const server = new ServerEngine({ suite, keys, cryptoTransport: crypto, keyTransport: keyPort });
   await server.ready();
-  const ephemeral = await ephemeralOf(server, keyPort.port);
+  const ephemeral = await ephemeralOf(keyPort.port);
   const messages = await handshakeMessages(keys, ephemeral, count);
   const sender = await openUdpTransport('127.0.0.1', 0);
   const start = performance.now();

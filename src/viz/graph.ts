@@ -62,7 +62,7 @@ function describeDelay(machine: AnyStateMachine, name: string): string {
   return DYNAMIC_DELAYS[name] ?? 'dynamic';
 }
 
-function labelOf(machine: AnyStateMachine, eventType: string, delay: string | null): string {
+function labelOf(eventType: string, delay: string | null): string {
   if (eventType === '') return 'always';
   const after = /^xstate\.after\.([^.]+)\./.exec(eventType);
   if (after) return `after ${after[1]} (${delay})`;
@@ -70,7 +70,6 @@ function labelOf(machine: AnyStateMachine, eventType: string, delay: string | nu
   if (done) return `done: ${done[1]}`;
   const error = /^xstate\.error\.actor\.(.+)$/.exec(eventType);
   if (error) return `error: ${error[1]}`;
-  void machine;
   return eventType;
 }
 
@@ -150,7 +149,7 @@ export function machineGraph(name: string, title: string, machine: AnyStateMachi
           source: node.id,
           targets: (t.target ?? []).map((target) => target.id),
           event: eventType,
-          label: labelOf(machine, eventType, delay),
+          label: labelOf(eventType, delay),
           guard,
           actions: actionNames(t.actions),
           delay,
