@@ -16,12 +16,6 @@ import {
   X25519_BYTES,
 } from './symmetric.ts';
 
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
 function checkAeadInputs(key: Uint8Array, nonce: Uint8Array): void {
   checkLength('AEAD key', key, KEY_BYTES);
   checkLength('AEAD nonce', nonce, AEAD_NONCE_BYTES);
@@ -37,14 +31,7 @@ export const nativeSymmetric: SymmetricPrimitives = {
   aeadSeal(key, nonce, plaintext, ad) {
     checkAeadInputs(key, nonce);
     const out = Buffer.allocUnsafe(plaintext.length + AEAD_TAG_BYTES);
-    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(
-      out,
-      asBuffer(plaintext),
-      asBuffer(ad),
-      null,
-      asBuffer(nonce),
-      asBuffer(key),
-    );
+    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, ad, null, nonce, key);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
 
@@ -53,14 +40,7 @@ export const nativeSymmetric: SymmetricPrimitives = {
     if (sealed.length < AEAD_TAG_BYTES) return null;
     const out = Buffer.allocUnsafe(sealed.length - AEAD_TAG_BYTES);
     try {
-      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(
-        out,
-        null,
-        asBuffer(sealed),
-        asBuffer(ad),
-        asBuffer(nonce),
-        asBuffer(key),
-      );
+      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, ad, nonce, key);
     } catch {
       return null;
     }
@@ -82,7 +62,7 @@ export const nativeSymmetric: SymmetricPrimitives = {
     checkLength('X25519 public key', publicKey, X25519_BYTES);
     const out = Buffer.alloc(X25519_BYTES);
     try {
-      sodium.crypto_scalarmult(out, asBuffer(secretKey), asBuffer(publicKey));
+      sodium.crypto_scalarmult(out, secretKey, publicKey);
     } catch {
       return null;
     }
@@ -92,7 +72,7 @@ export const nativeSymmetric: SymmetricPrimitives = {
   x25519PublicKey(secretKey) {
     checkLength('X25519 secret key', secretKey, X25519_BYTES);
     const out = Buffer.alloc(X25519_BYTES);
-    sodium.crypto_scalarmult_base(out, asBuffer(secretKey));
+    sodium.crypto_scalarmult_base(out, secretKey);
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
 };

@@ -1,28 +1,28 @@
 /**
  * The part of sodium-native (v5) this project calls. The published @types package
  * describes v2 and lacks the IETF ChaCha20-Poly1305 functions, so the few signatures
- * used are declared here.
+ * used are declared here. v5 takes any Uint8Array, not only Buffers.
  */
 declare module 'sodium-native' {
   const sodium: {
     crypto_aead_chacha20poly1305_ietf_encrypt(
-      ciphertext: Buffer,
-      message: Buffer,
-      additionalData: Buffer | null,
+      ciphertext: Uint8Array,
+      message: Uint8Array,
+      additionalData: Uint8Array | null,
       nsec: null,
-      nonce: Buffer,
-      key: Buffer,
+      nonce: Uint8Array,
+      key: Uint8Array,
     ): number;
     crypto_aead_chacha20poly1305_ietf_decrypt(
-      message: Buffer,
+      message: Uint8Array,
       nsec: null,
-      ciphertext: Buffer,
-      additionalData: Buffer | null,
-      nonce: Buffer,
-      key: Buffer,
+      ciphertext: Uint8Array,
+      additionalData: Uint8Array | null,
+      nonce: Uint8Array,
+      key: Uint8Array,
     ): number;
-    crypto_scalarmult(shared: Buffer, secretKey: Buffer, publicKey: Buffer): void;
-    crypto_scalarmult_base(publicKey: Buffer, secretKey: Buffer): void;
+    crypto_scalarmult(shared: Uint8Array, secretKey: Uint8Array, publicKey: Uint8Array): void;
+    crypto_scalarmult_base(publicKey: Uint8Array, secretKey: Uint8Array): void;
   };
   export default sodium;
 }
