@@ -23,7 +23,7 @@ export function seconds(clock: EngineClock): number {
 }
 
 /** Lets promise callbacks and I/O completions queued so far run. */
-export async function settle(rounds = 2): Promise<void> {
+async function settle(rounds = 2): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 

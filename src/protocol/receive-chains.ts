@@ -13,7 +13,7 @@ import { MAX_EPOCH, startEpoch } from './send-chain.ts';
 
 export const MAX_EPOCHS_AHEAD = 8;
 /** Hard cap on epochs held at once, whatever the clock says. */
-export const MAX_EPOCHS_HELD = 12;
+const MAX_EPOCHS_HELD = 12;
 
 export type EpochLookup =
   | { ok: true; epoch: ReceiveEpoch }

@@ -45,7 +45,3 @@ export function tunnelIdKey(data: Uint8Array): string | null {
   if (data.length < TUNNEL_HEADER_BYTES) return null;
   return toHex(data.subarray(2, 2 + TID_BYTES));
 }
-
-export function peerKey(address: string, port: number): string {
-  return `${address}:${port}`;
-}

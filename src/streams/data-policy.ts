@@ -25,7 +25,7 @@ interface TaggedSnapshot {
   hasTag(tag: string): boolean;
 }
 
-export function policyOf(snapshot: TaggedSnapshot): DataPolicy {
+function policyOf(snapshot: TaggedSnapshot): DataPolicy {
   if (snapshot.hasTag('seal')) return 'seal';
   if (snapshot.hasTag('queue')) return 'queue';
   if (snapshot.hasTag('plain')) return 'plain';
