@@ -6,6 +6,15 @@
  * keys on demand. Failure after bounded retries leads to plain fallback — or, for strict
  * sessions, to `failed` — and PQ is retried later with exponential backoff.
  *
+ * The trust rule (docs/session-rules.md): only authenticated tunnel packets confirm or
+ * keep a tunnel; an unauthenticated `03 00` (FAILURE_NOTICE) only restarts a handshake
+ * that nothing authenticated has confirmed yet (within its bounded attempts), and on an
+ * established tunnel only starts a keepalive probe — a new handshake follows only if the
+ * probe goes unanswered, at most once per NOTICE_RECONNECT_INTERVAL. Nothing
+ * unauthenticated leads to plain fallback: fallback needs a failure an injecting attacker
+ * cannot cause alone (silence from the key server, or a handshake never confirmed), and
+ * is refused while forged key-server answers were seen.
+ *
  * Tags tell the data plane what to do with packets: queue (bounded), seal, plain, or
  * (untagged) drop.
  */
@@ -17,8 +26,24 @@ export type ClientSessionEvent =
   | { type: 'HANDSHAKE_CONFIRMED' }
   | { type: 'EPOCH_ADVANCED'; sendEpoch: number; receiveEpoch: number }
   | { type: 'TRAFFIC_WAITING' }
-  | { type: 'PEER_FAILED' }
+  | { type: 'FAILURE_NOTICE' }
+  | { type: 'DISCONNECT' }
+  | { type: 'RECONNECT' }
   | { type: 'CLOSE'; reason: string };
+
+/** Liveness timers (ms), documented in docs/session-rules.md. */
+export const LIVENESS = {
+  /** How often an established tunnel checks liveness and keepalives. */
+  tickMs: 1_000,
+  /** A keepalive probe that gets no authenticated answer in this time failed. */
+  probeTimeoutMs: 1_000,
+  /** Least time between two new handshakes caused by unanswered probes. */
+  noticeReconnectIntervalMs: 10_000,
+  /** Inner data sent and nothing authenticated back for this long: the peer is gone. */
+  unansweredMs: 5_000,
+  handshakeTimeoutMs: 5_000,
+  handshakeResendMs: 1_000,
+} as const;
 
 export interface ClientSessionContext {
   name: string;
@@ -35,7 +60,10 @@ export interface ClientSessionContext {
   sendEpoch: number;
   receiveEpoch: number;
   lastError: string | null;
+  fallbackReason: string | null;
   fallbacks: number;
+  noticesIgnored: number;
+  reconnects: number;
 }
 
 export interface ClientSessionInput {
@@ -50,6 +78,11 @@ export interface ClientSessionInput {
   maxBackoffMs?: number;
 }
 
+const unprovided = (name: string) =>
+  fromPromise<void>(async () => {
+    throw new Error(`${name} not provided`);
+  });
+
 export const clientSessionMachine = setup({
   types: {
     context: {} as ClientSessionContext,
@@ -57,31 +90,46 @@ export const clientSessionMachine = setup({
     input: {} as ClientSessionInput,
   },
   actors: {
-    resolvePorts: fromPromise<void>(async () => {
-      throw new Error('resolvePorts not provided');
-    }),
+    resolvePorts: unprovided('resolvePorts'),
     staticKeyDownload: staticKeyDownloadMachine,
-    fetchEphemeralKey: fromPromise<void>(async () => {
-      throw new Error('fetchEphemeralKey not provided');
-    }),
-    sendHandshake: fromPromise<void>(async () => {
-      throw new Error('sendHandshake not provided');
-    }),
+    fetchEphemeralKey: unprovided('fetchEphemeralKey'),
+    sendHandshake: unprovided('sendHandshake'),
   },
   actions: {
     maintainTunnel: () => {},
     resendHandshake: () => {},
+    sendProbe: () => {},
     eraseTunnel: () => {},
     requestPlainRoute: () => {},
     removePlainRoute: () => {},
+    reportRefusedFallback: () => {},
+    reportLivenessLoss: () => {},
     markPortsKnown: assign({ hasPorts: true }),
     markStaticKeyKnown: assign({ hasStaticKey: true }),
     recordError: assign({
       lastError: ({ event }) => String((event as { error?: unknown }).error ?? event.type),
     }),
-    recordDownloadFailure: assign({ lastError: 'static key download failed' }),
-    recordHandshakeTimeout: assign({ lastError: 'handshake not confirmed' }),
-    recordPeerFailure: assign({ lastError: 'server reported handshake failure' }),
+    recordDownloadFailure: assign({
+      lastError: ({ event }) =>
+        `static key download failed: ${(event as { output?: { error?: string | null } }).output?.error ?? 'incomplete'}`,
+    }),
+    recordHandshakeTimeout: assign({
+      lastError: ({ context }) =>
+        `handshake not confirmed after ${context.handshakeAttempts} attempts`,
+    }),
+    recordUnanswered: assign({
+      lastError: `inner data unanswered for ${LIVENESS.unansweredMs / 1000} s`,
+      reconnects: ({ context }) => context.reconnects + 1,
+    }),
+    recordProbeUnanswered: assign({
+      lastError: 'handshake-failed notice, and the keepalive probe went unanswered',
+      reconnects: ({ context }) => context.reconnects + 1,
+    }),
+    recordForgery: assign({
+      lastError: ({ context }) =>
+        `${context.lastError ?? 'PQ failed'}; forged key-server answers seen, plain fallback refused`,
+    }),
+    countNoticeIgnored: assign({ noticesIgnored: ({ context }) => context.noticesIgnored + 1 }),
     countHandshakeAttempt: assign({
       handshakeAttempts: ({ context }) => context.handshakeAttempts + 1,
     }),
@@ -89,9 +137,13 @@ export const clientSessionMachine = setup({
       handshakeAttempts: 0,
       backoffMs: ({ context }) => context.initialBackoffMs,
       lastError: null,
+      fallbackReason: null,
     }),
     recordEpochs: assign(({ context, event }) => epochsAfter(context, event)),
-    countFallback: assign({ fallbacks: ({ context }) => context.fallbacks + 1 }),
+    enterFallback: assign({
+      fallbacks: ({ context }) => context.fallbacks + 1,
+      fallbackReason: ({ context }) => context.lastError ?? 'PQ failed',
+    }),
     increaseBackoff: assign({
       backoffMs: ({ context }) => Math.min(context.maxBackoffMs, context.backoffMs * 2),
       handshakeAttempts: 0,
@@ -105,11 +157,16 @@ export const clientSessionMachine = setup({
     canRetryHandshake: ({ context }) => context.handshakeAttempts < context.maxHandshakeAttempts,
     strict: ({ context }) => context.strict,
     tunnelDead: () => false,
+    peerUnresponsive: () => false,
+    probeAnswered: () => true,
+    noticeReconnectAllowed: () => false,
+    forgedAnswersSeen: () => false,
   },
   delays: {
-    HANDSHAKE_TIMEOUT: 5_000,
-    HANDSHAKE_RESEND: 1_000,
-    MAINTENANCE_TICK: 5_000,
+    HANDSHAKE_TIMEOUT: LIVENESS.handshakeTimeoutMs,
+    HANDSHAKE_RESEND: LIVENESS.handshakeResendMs,
+    LIVENESS_TICK: LIVENESS.tickMs,
+    PROBE_TIMEOUT: LIVENESS.probeTimeoutMs,
     RETRY_BACKOFF: ({ context }) => context.backoffMs,
   },
 }).createMachine({
@@ -130,7 +187,10 @@ export const clientSessionMachine = setup({
     sendEpoch: 0,
     receiveEpoch: 0,
     lastError: null,
+    fallbackReason: null,
     fallbacks: 0,
+    noticesIgnored: 0,
+    reconnects: 0,
   }),
   initial: 'discovered',
   states: {
@@ -165,7 +225,8 @@ export const clientSessionMachine = setup({
       },
     },
     fetchingStaticKey: {
-      description: 'PROTOCOL.md §2/§4: download and verify the server key tree (once per server)',
+      description:
+        'PROTOCOL.md §2/§4: download and verify the server key tree (once per server); nodes that do not verify are dropped and counted',
       tags: ['queue'],
       invoke: {
         id: 'staticKeyDownload',
@@ -182,7 +243,7 @@ export const clientSessionMachine = setup({
     },
     fetchingEphemeralKey: {
       description:
-        "PROTOCOL.md §4: the current 30 s slot's sntrup761 and X25519 public keys, bounded retries",
+        "PROTOCOL.md §4: the current 30 s slot's sntrup761 and X25519 public keys; 4 requests over 7.5 s, failing only if none is answered",
       tags: ['queue'],
       invoke: {
         id: 'fetchEphemeralKey',
@@ -195,7 +256,8 @@ export const clientSessionMachine = setup({
       },
     },
     handshaking: {
-      description: 'PROTOCOL.md §5: 0-RTT handshake from a precomputed McEliece ciphertext',
+      description:
+        'PROTOCOL.md §5: 0-RTT handshake from a precomputed McEliece ciphertext; confirmed only by an authenticated tunnel packet',
       initial: 'sending',
       entry: ['countHandshakeAttempt'],
       after: {
@@ -216,7 +278,7 @@ export const clientSessionMachine = setup({
         },
         awaitingConfirmation: {
           description:
-            'Data flows already (0-RTT); the first authenticated packet from the server confirms. Resend the handshake and a keepalive while waiting, in case either was lost',
+            'Data flows already (0-RTT); the first authenticated packet from the server confirms. Resend the handshake and a keepalive while waiting; resend the first queued packets once if nothing authenticated came back after a settle time (a server may drop data that overtakes its handshake)',
           tags: ['seal'],
           after: {
             HANDSHAKE_RESEND: {
@@ -229,28 +291,56 @@ export const clientSessionMachine = setup({
       },
       on: {
         HANDSHAKE_CONFIRMED: { target: 'established', actions: 'resetRetries' },
-        PEER_FAILED: [
+        FAILURE_NOTICE: [
           { guard: 'canRetryHandshake', target: 'fetchingEphemeralKey' },
-          { target: 'failing', actions: 'recordPeerFailure' },
+          { actions: 'countNoticeIgnored' },
         ],
       },
     },
     established: {
       description:
-        'PROTOCOL.md §6: tunnel up; keepalives while in use; epochs older than 120 s erased',
+        'PROTOCOL.md §6: tunnel up; keepalives while in use; epochs older than 120 s erased; liveness checked every second',
       tags: ['seal'],
-      after: {
-        MAINTENANCE_TICK: [
-          { guard: 'tunnelDead', target: 'expired' },
-          { target: 'established', reenter: true, actions: ['maintainTunnel'] },
-        ],
+      initial: 'up',
+      states: {
+        up: {
+          description:
+            'Authenticated packets keep the tunnel; inner data unanswered for 5 s means a new handshake',
+          after: {
+            LIVENESS_TICK: [
+              { guard: 'tunnelDead', target: '#clientSession.expired' },
+              {
+                guard: 'peerUnresponsive',
+                target: '#clientSession.reconnecting',
+                actions: 'recordUnanswered',
+              },
+              { target: 'up', reenter: true, actions: ['maintainTunnel'] },
+            ],
+          },
+          on: { FAILURE_NOTICE: { target: 'probing', actions: 'sendProbe' } },
+        },
+        probing: {
+          description:
+            'An unauthenticated 03 00 arrived: a keepalive probe asks the server for an authenticated answer; notices are ignored meanwhile',
+          after: {
+            PROBE_TIMEOUT: [
+              { guard: 'probeAnswered', target: 'up' },
+              {
+                guard: 'noticeReconnectAllowed',
+                target: '#clientSession.reconnecting',
+                actions: 'recordProbeUnanswered',
+              },
+              { target: 'up', actions: 'countNoticeIgnored' },
+            ],
+          },
+          on: { FAILURE_NOTICE: { actions: 'countNoticeIgnored' } },
+        },
       },
       on: {
         EPOCH_ADVANCED: {
           target: 'rekeying',
           actions: 'recordEpochs',
         },
-        PEER_FAILED: 'expired',
       },
     },
     rekeying: {
@@ -259,6 +349,13 @@ export const clientSessionMachine = setup({
       tags: ['seal'],
       entry: ['maintainTunnel'],
       always: 'established',
+    },
+    reconnecting: {
+      description:
+        'Liveness lost: the dead tunnel is erased and a new 0-RTT handshake starts from cached prekeys; packets wait',
+      tags: ['queue'],
+      entry: ['reportLivenessLoss', 'eraseTunnel'],
+      always: 'fetchingEphemeralKey',
     },
     expired: {
       description:
@@ -269,19 +366,28 @@ export const clientSessionMachine = setup({
     },
     failing: {
       description:
-        'Bounded retries exhausted: strict sessions fail, others fall back to plain traffic',
-      always: [{ guard: 'strict', target: 'failed' }, { target: 'fallback' }],
+        'Bounded retries exhausted: strict sessions fail; others fall back to plain traffic unless forged key-server answers were seen',
+      always: [
+        { guard: 'strict', target: 'failed' },
+        {
+          guard: 'forgedAnswersSeen',
+          target: 'failed',
+          actions: ['recordForgery', 'reportRefusedFallback'],
+        },
+        { target: 'fallback' },
+      ],
     },
     fallback: {
-      description: 'Plain traffic to the real address (a NAT rule); PQ retried after a backoff',
+      description:
+        'Plain traffic to the real address (a NAT rule), logged at WARN with its reason; PQ retried after a backoff',
       tags: ['plain'],
-      entry: ['eraseTunnel', 'requestPlainRoute', 'countFallback'],
+      entry: ['eraseTunnel', 'enterFallback', 'requestPlainRoute'],
       exit: ['removePlainRoute'],
       after: { RETRY_BACKOFF: { target: 'retrying' } },
     },
     failed: {
       description:
-        'Strict session (pq1 name asked for directly, or --strict): never plain; PQ retried after a backoff',
+        'Never plain (strict session, or an attacker seen): packets dropped; PQ retried after a backoff',
       entry: ['eraseTunnel'],
       after: { RETRY_BACKOFF: { target: 'retrying' } },
     },
@@ -290,11 +396,19 @@ export const clientSessionMachine = setup({
       entry: ['increaseBackoff'],
       always: 'discovered',
     },
+    disconnected: {
+      description: 'Disconnected by the embedder: tunnel erased, packets dropped until RECONNECT',
+      entry: ['eraseTunnel'],
+    },
     closed: {
       description: 'Shut down, or the peer was removed',
       entry: ['eraseTunnel'],
       type: 'final',
     },
   },
-  on: { CLOSE: '.closed' },
+  on: {
+    CLOSE: '.closed',
+    DISCONNECT: '.disconnected',
+    RECONNECT: { target: '.discovered', actions: 'resetRetries' },
+  },
 });

@@ -6,6 +6,10 @@
  * through `sendInner`; packets from servers come out of `innerPackets`; plain-fallback
  * decisions come out of `routeRequests` (the daemon turns them into NAT rules) and, for
  * embedders without NAT, the packets themselves out of `plainPackets`.
+ *
+ * Only authenticated tunnel packets confirm a handshake or count as a sign of life; a
+ * `03 00` is a hint handled by the session chart (docs/session-rules.md). Every timer and
+ * background computation belongs to a session or the engine and ends with `close()`.
  */
 import { randomBytes } from 'node:crypto';
 import { Subject, type Subscription } from 'rxjs';
@@ -23,7 +27,7 @@ import {
   rewriteInnerPacket,
   zeroDestination,
 } from '../protocol/ipv4.ts';
-import { type EphemeralKeyResponse, parseKeyResponse } from '../protocol/keyserver-messages.ts';
+import { type KeyResponse, parseKeyResponse } from '../protocol/keyserver-messages.ts';
 import { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
 import type { Pq1Announcement } from '../protocol/names.ts';
 import { TunnelSession } from '../protocol/tunnel-session.ts';
@@ -38,19 +42,40 @@ import {
 import { routeInnerPacket } from '../streams/inner-route.ts';
 import { DEFAULT_TRANSFER_OPTIONS, type TransferOptions } from '../streams/key-transfer.ts';
 import { AddressPool } from './address-pool.ts';
+import {
+  type ClientPeer,
+  type ClientSessionInfo,
+  describePeer,
+  sameEphemeralKeys,
+} from './client-peer.ts';
 import { type EngineClock, seconds, systemClock } from './clock.ts';
 import { Counters } from './counters.ts';
-import { type KeepaliveTimes, keepaliveDue } from './keepalive.ts';
+import { keepaliveDue } from './keepalive.ts';
 import {
+  abortError,
   fetchEphemeralKeys,
   type KeyFetchContext,
+  type KeyServerEndpoint,
   type SourcedKeyResponse,
   transferLevel,
 } from './key-fetch.ts';
+import {
+  earlyDataSettleMs,
+  forgeryRecent,
+  newLiveness,
+  noteAuthenticated,
+  noteDataSent,
+  peerUnresponsive,
+  probeAnswered,
+  reconnectAllowed,
+} from './liveness.ts';
+import type { EngineLog, LogLevel } from './log.ts';
 import { resolveServerPorts } from './port-lookup.ts';
 import { PrekeyCache } from './prekey-cache.ts';
 import { SessionEventBus } from './session-events.ts';
 import type { Datagram, DatagramTransport, TxtResolver } from './transport.ts';
+
+export type { ClientSessionInfo } from './client-peer.ts';
 
 export interface ClientEngineOptions {
   suite: CryptoSuite;
@@ -71,7 +96,7 @@ export interface ClientEngineOptions {
   handshakeAttempts?: number;
   initialBackoffMs?: number;
   transfer?: TransferOptions;
-  log?: (message: string) => void;
+  log?: EngineLog;
 }
 
 export interface RouteRequest {
@@ -80,44 +105,8 @@ export interface RouteRequest {
   plainAddress: string;
 }
 
-export interface ClientSessionInfo {
-  id: string;
-  name: string;
-  state: unknown;
-  realAddress: string;
-  internalAddress: string;
-  packetsIn: number;
-  packetsOut: number;
-  sendEpoch: number | null;
-  receiveEpoch: number | null;
-}
-
-interface Peer extends KeepaliveTimes {
-  id: string;
-  name: string;
-  strict: boolean;
-  announcement: Pq1Announcement;
-  realAddress: string;
-  internalAddress: number;
-  cryptoPort: number;
-  keyServer: { address: string; port: number };
-  hasPorts: boolean;
-  assembler: KeyTreeAssembler;
-  staticKeys: { mceliecePk: Uint8Array; x25519Pk: Uint8Array } | null;
-  prekeys: PrekeyCache | null;
-  ephemeral: EphemeralKeyResponse | null;
-  tunnel: TunnelSession | null;
-  tunnelId: string | null;
-  pendingCookie: Uint8Array | null;
-  /** The last handshake sent, kept (it is public) to resend until confirmed. */
-  handshakeMessage: Uint8Array | null;
-  actor: Actor<typeof clientSessionMachine>;
-  dataPlane: SessionDataPlane;
-  sendEpoch: number;
-  receiveEpoch: number;
-  packetsIn: number;
-  packetsOut: number;
-}
+/** Two different ephemeral answers in one 30 s slot: one of them is forged. */
+const EPHEMERAL_SLOT_MS = 30_000;
 
 const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
 
@@ -136,9 +125,9 @@ export class ClientEngine {
   private readonly random: (length: number) => Uint8Array;
   private readonly pool: AddressPool;
   private readonly deliverTo: number;
-  private readonly peers = new Map<string, Peer>();
-  private readonly byAddress = new Map<number, Peer>();
-  private readonly byTunnel = new Map<string, Peer>();
+  private readonly peers = new Map<string, ClientPeer>();
+  private readonly byAddress = new Map<number, ClientPeer>();
+  private readonly byTunnel = new Map<string, ClientPeer>();
   private readonly subscription: Subscription;
   private readonly keyFetch: KeyFetchContext;
   /** Addresses handed out in a DNS answer whose session is being created. */
@@ -157,8 +146,9 @@ export class ClientEngine {
     this.keyFetch = {
       clock: this.clock,
       responses: this.keyResponses.asObservable(),
-      send: (data, address, port) => options.transport.send(data, address, port),
+      send: (data, address, port) => this.send(data, address, port),
       counters: this.counters,
+      noteForgery: (server) => this.noteForgery(server, 'key-tree node that does not verify'),
     };
     this.subscription = options.transport.datagrams.subscribe((d) => this.onDatagram(d));
     this.log(
@@ -177,7 +167,13 @@ export class ClientEngine {
     });
     if (result.passReason === 'malformed DNS message')
       this.counters.drop('dns: malformed answer passed through');
+    else if (
+      result.passReason?.startsWith('rewritten answer') ||
+      result.passReason?.startsWith('answer could')
+    )
+      this.counters.drop(`dns: ${result.passReason}, original passed through`);
     for (const discovery of result.discoveries) this.discovered(discovery);
+    this.releasePendingAddresses();
     return result;
   }
 
@@ -191,6 +187,7 @@ export class ClientEngine {
     const internalAddress = this.addressFor(announcement);
     if (internalAddress === null) return null;
     this.discovered({ announcement, name, realAddress, internalAddress, strict });
+    this.releasePendingAddresses();
     return internalAddress;
   }
 
@@ -200,17 +197,23 @@ export class ClientEngine {
   }
 
   sessions(): ClientSessionInfo[] {
-    return [...this.peers.values()].map((p) => ({
-      id: p.id,
-      name: p.name,
-      state: p.actor.getSnapshot().value,
-      realAddress: p.realAddress,
-      internalAddress: formatIpv4Address(p.internalAddress),
-      packetsIn: p.packetsIn,
-      packetsOut: p.packetsOut,
-      sendEpoch: p.tunnel?.sendEpoch ?? null,
-      receiveEpoch: p.tunnel?.receiveEpoch ?? null,
-    }));
+    return [...this.peers.values()].map((p) =>
+      describePeer(p, formatIpv4Address(p.internalAddress)),
+    );
+  }
+
+  /** Tears a session's tunnel down and drops its packets until `reconnect`; false if unknown. */
+  disconnect(nameOrAddress: string): boolean {
+    const peer = this.findPeer(nameOrAddress);
+    peer?.actor.send({ type: 'DISCONNECT' });
+    return peer !== undefined;
+  }
+
+  /** Starts a fresh handshake now (retries and backoff reset); false if unknown. */
+  reconnect(nameOrAddress: string): boolean {
+    const peer = this.findPeer(nameOrAddress);
+    peer?.actor.send({ type: 'RECONNECT' });
+    return peer !== undefined;
   }
 
   /** The session actor for a server (by internal address), for observers and tests. */
@@ -228,8 +231,10 @@ export class ClientEngine {
     this.closed = true;
     for (const peer of this.peers.values()) {
       peer.actor.send({ type: 'CLOSE', reason: 'client shutdown' });
+      peer.actor.stop();
       peer.dataPlane.close();
       peer.prekeys?.close();
+      this.cancelEarlyData(peer);
     }
     this.subscription.unsubscribe();
     for (const subject of [this.inner, this.plain, this.routes, this.keyResponses])
@@ -238,8 +243,25 @@ export class ClientEngine {
     this.log('client engine closed');
   }
 
-  private log(message: string): void {
-    this.options.log?.(message);
+  private log(message: string, level: LogLevel = 'info'): void {
+    this.options.log?.(message, level);
+  }
+
+  /** Every datagram the engine sends goes here: nothing leaves after close(). */
+  private send(data: Uint8Array, address: string, port: number): void {
+    if (this.closed) {
+      this.counters.drop('send after close');
+      return;
+    }
+    this.options.transport.send(data, address, port);
+  }
+
+  private findPeer(nameOrAddress: string): ClientPeer | undefined {
+    for (const peer of this.peers.values()) {
+      if (peer.name === nameOrAddress || formatIpv4Address(peer.internalAddress) === nameOrAddress)
+        return peer;
+    }
+    return undefined;
   }
 
   /** The internal address of a server: stable per pkh, allocated on first sight. */
@@ -254,6 +276,12 @@ export class ClientEngine {
     }
     this.pendingAddresses.set(id, address);
     return formatIpv4Address(address);
+  }
+
+  /** Addresses allocated for an answer that then started no session go back to the pool. */
+  private releasePendingAddresses(): void {
+    for (const address of this.pendingAddresses.values()) this.pool.release(address);
+    this.pendingAddresses.clear();
   }
 
   private discovered(discovery: Discovery): void {
@@ -271,6 +299,7 @@ export class ClientEngine {
     this.pendingAddresses.delete(id);
     this.log(`discovered ${describeDiscovery(discovery)}`);
     const ports = discovery.announcement.ports;
+    const now = this.clock.now();
     const peer = {
       id,
       name: discovery.name,
@@ -285,18 +314,29 @@ export class ClientEngine {
       staticKeys: null,
       prekeys: null,
       ephemeral: null,
+      lastEphemeralSeen: null,
+      keyServerRttMs: null,
       tunnel: null,
       tunnelId: null,
       pendingCookie: null,
       handshakeMessage: null,
+      awaitingConfirmation: false,
+      handshakeStartedAt: null,
+      lastHandshakeAt: null,
+      lastHandshakeMs: null,
+      earlyData: null,
+      liveness: newLiveness(),
       sendEpoch: 0,
       receiveEpoch: 0,
       packetsIn: 0,
       packetsOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
       lastSent: 0,
       lastReceived: 0,
-      lastInnerTraffic: this.clock.now(),
-    } as Peer;
+      lastInnerTraffic: now,
+      since: now,
+    } as ClientPeer;
     peer.actor = this.createSessionActor(peer);
     peer.dataPlane = new SessionDataPlane(
       policyStream(peer.actor),
@@ -305,52 +345,78 @@ export class ClientEngine {
         plain: (packet) => this.sendPlain(peer, packet),
         drop: (reason) => this.counters.drop(`outbound: ${reason}`),
         firstQueued: () => peer.actor.send({ type: 'TRAFFIC_WAITING' }),
+        sealingQueued: (packets) => this.keepEarlyData(peer, packets),
       },
       this.options.queueLimit ?? 64,
     );
+    let lastState = '';
+    peer.actor.subscribe({
+      next: (snapshot) => {
+        const state = JSON.stringify(snapshot.value);
+        if (state === lastState) return;
+        lastState = state;
+        peer.since = this.clock.now();
+      },
+      error: () => this.counters.drop('session: actor error'),
+    });
     this.peers.set(id, peer);
     this.byAddress.set(internalAddress, peer);
     peer.actor.start();
   }
 
-  private createSessionActor(peer: Peer): Actor<typeof clientSessionMachine> {
+  private createSessionActor(peer: ClientPeer): Actor<typeof clientSessionMachine> {
     const transferOptions = this.options.transfer ?? DEFAULT_TRANSFER_OPTIONS;
     const download = staticKeyDownloadMachine.provide({
       actors: {
-        transferLevel: fromPromise<void, { depth: number }>(({ input }) =>
+        transferLevel: fromPromise<void, { depth: number }>(({ input, signal }) =>
           transferLevel(
             this.keyFetch,
             peer.keyServer,
             peer.assembler,
             input.depth,
             transferOptions,
+            signal,
           ),
         ),
       },
     });
     const machine = clientSessionMachine.provide({
       actors: {
-        resolvePorts: fromPromise(() => this.resolvePorts(peer)),
+        resolvePorts: fromPromise(({ signal }) => this.resolvePorts(peer, signal)),
         staticKeyDownload: download,
-        fetchEphemeralKey: fromPromise(async () => {
-          peer.ephemeral = await fetchEphemeralKeys(this.keyFetch, peer.keyServer);
-        }),
-        sendHandshake: fromPromise(() => this.sendHandshake(peer)),
+        fetchEphemeralKey: fromPromise(({ signal }) => this.fetchEphemeral(peer, signal)),
+        sendHandshake: fromPromise(({ signal }) => this.sendHandshake(peer, signal)),
       },
       actions: {
         maintainTunnel: () => this.maintain(peer),
         resendHandshake: () => this.resendHandshake(peer),
+        sendProbe: () => this.sendProbe(peer),
         eraseTunnel: () => this.dropTunnel(peer),
-        requestPlainRoute: () => {
+        requestPlainRoute: ({ context }) => {
           this.log(
-            `${peer.name}: PQ failed (${peer.actor.getSnapshot().context.lastError}); plain fallback`,
+            `${peer.name}: plain fallback to ${peer.realAddress}: ${context.fallbackReason}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
+            'warn',
           );
           this.routes.next(this.routeRequest(peer, 'add'));
         },
         removePlainRoute: () => this.routes.next(this.routeRequest(peer, 'remove')),
+        reportRefusedFallback: ({ context }) =>
+          this.log(
+            `${peer.name}: ${context.lastError}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
+            'warn',
+          ),
+        reportLivenessLoss: ({ context }) => {
+          peer.liveness.lastReconnectAt = this.clock.now();
+          this.counters.add('liveness: new handshakes');
+          this.log(`${peer.name}: ${context.lastError}; new handshake`, 'warn');
+        },
       },
       guards: {
         tunnelDead: () => peer.tunnel === null || !peer.tunnel.isAlive(seconds(this.clock)),
+        peerUnresponsive: () => peerUnresponsive(peer.liveness, this.clock.now()),
+        probeAnswered: () => probeAnswered(peer.liveness),
+        noticeReconnectAllowed: () => reconnectAllowed(peer.liveness, this.clock.now()),
+        forgedAnswersSeen: () => forgeryRecent(peer.liveness, this.clock.now()),
       },
     });
     return createActor(machine, {
@@ -369,7 +435,7 @@ export class ClientEngine {
     });
   }
 
-  private routeRequest(peer: Peer, action: 'add' | 'remove'): RouteRequest {
+  private routeRequest(peer: ClientPeer, action: 'add' | 'remove'): RouteRequest {
     return {
       action,
       internalAddress: formatIpv4Address(peer.internalAddress),
@@ -377,10 +443,11 @@ export class ClientEngine {
     };
   }
 
-  private async resolvePorts(peer: Peer): Promise<void> {
+  private async resolvePorts(peer: ClientPeer, signal: AbortSignal): Promise<void> {
     const resolver = this.options.resolver;
     if (resolver === undefined) return;
     const found = await resolveServerPorts(resolver, peer.name);
+    if (signal.aborted || this.closed) throw abortError();
     peer.cryptoPort = found.cryptoPort;
     peer.keyServer = { address: found.keyServerAddress ?? peer.realAddress, port: found.keyPort };
     peer.hasPorts = true;
@@ -389,26 +456,41 @@ export class ClientEngine {
     );
   }
 
-  private staticKeysOf(peer: Peer): { mceliecePk: Uint8Array; x25519Pk: Uint8Array } {
+  private async fetchEphemeral(peer: ClientPeer, signal: AbortSignal): Promise<void> {
+    peer.handshakeStartedAt = this.clock.now();
+    const fetched = await fetchEphemeralKeys(this.keyFetch, peer.keyServer, { signal });
+    peer.ephemeral = fetched.keys;
+    peer.keyServerRttMs = fetched.rttMs;
+  }
+
+  private staticKeysOf(peer: ClientPeer): { mceliecePk: Uint8Array; x25519Pk: Uint8Array } {
     if (peer.staticKeys === null) {
       peer.staticKeys = peer.assembler.publicKeys();
       peer.prekeys = new PrekeyCache(
         this.options.suite.kem,
         peer.staticKeys.mceliecePk,
         this.options.prekeys ?? 32,
+        (error) => {
+          this.counters.drop('prekeys: encapsulation failed');
+          this.log(`${peer.name}: prekey encapsulation failed: ${String(error)}`, 'warn');
+        },
       );
-      void peer.prekeys.refill().catch(() => this.counters.drop('prekeys: encapsulation failed'));
+      void peer.prekeys.refill();
       this.log(`${peer.name}: static key verified (${peer.assembler.progress.total} nodes)`);
     }
     return peer.staticKeys;
   }
 
-  private async sendHandshake(peer: Peer): Promise<void> {
+  private async sendHandshake(peer: ClientPeer, signal: AbortSignal): Promise<void> {
     const { suite } = this.options;
     const staticKeys = this.staticKeysOf(peer);
     const ephemeral = peer.ephemeral;
     if (ephemeral === null) throw new Error('no ephemeral key');
     const prekey = await peer.prekeys!.take();
+    if (signal.aborted || this.closed) {
+      wipe(prekey.k0);
+      throw abortError();
+    }
     const result = await initiateHandshake(
       suite.sym,
       suite.kem,
@@ -418,9 +500,12 @@ export class ClientEngine {
     );
     wipe(prekey.k0);
     if (result === null) throw new Error('handshake: low-order X25519 key');
-    if (this.closed) return;
-    this.dropTunnel(peer);
     const { tid, initiatorRoot, responderRoot } = result.keys;
+    if (signal.aborted || this.closed) {
+      wipe(initiatorRoot, responderRoot);
+      throw abortError();
+    }
+    this.dropTunnel(peer);
     peer.tunnel = new TunnelSession(
       suite.sym,
       tid,
@@ -432,9 +517,11 @@ export class ClientEngine {
     peer.tunnelId = toHex(tid);
     peer.sendEpoch = 0;
     peer.receiveEpoch = 0;
+    peer.liveness.firstUnansweredSend = null;
+    peer.awaitingConfirmation = true;
     this.byTunnel.set(peer.tunnelId, peer);
     peer.handshakeMessage = result.message;
-    this.options.transport.send(result.message, peer.realAddress, peer.cryptoPort);
+    this.send(result.message, peer.realAddress, peer.cryptoPort);
     this.counters.add('handshakes sent');
     this.log(
       `${peer.name}: handshake sent (tunnel ${peer.tunnelId.slice(0, 16)}), ${peer.prekeys!.size} prekeys left`,
@@ -442,29 +529,66 @@ export class ClientEngine {
   }
 
   /** The handshake or its confirmation may have been lost: send both again. */
-  private resendHandshake(peer: Peer): void {
+  private resendHandshake(peer: ClientPeer): void {
     if (peer.handshakeMessage === null || peer.tunnel === null) return;
-    this.options.transport.send(peer.handshakeMessage, peer.realAddress, peer.cryptoPort);
+    this.send(peer.handshakeMessage, peer.realAddress, peer.cryptoPort);
     this.transmit(peer, new Uint8Array(0));
     this.counters.add('handshakes resent');
   }
 
-  private dropTunnel(peer: Peer): void {
+  /** A `03 00` arrived for an established tunnel: ask the server for an authenticated sign of life. */
+  private sendProbe(peer: ClientPeer): void {
+    if (peer.tunnel === null) return;
+    peer.liveness.probeSentAt = this.clock.now();
+    this.transmit(peer, new Uint8Array(0));
+    this.counters.add('liveness: probes sent');
+  }
+
+  /**
+   * The first packets of a new tunnel went out right behind the handshake (0-RTT). A
+   * server that drops data overtaking its handshake (the deployed one does) loses them,
+   * (and answers nothing), so they are kept and resent once if nothing authenticated came
+   * back after a settle time of twice the key server's round trip (50–250 ms).
+   */
+  private keepEarlyData(peer: ClientPeer, packets: readonly Uint8Array[]): void {
+    if (!peer.awaitingConfirmation || peer.tunnelId === null) return;
+    this.cancelEarlyData(peer);
+    const tunnelId = peer.tunnelId;
+    const flushedAt = this.clock.now();
+    const timer = this.clock.setTimeout(() => {
+      const early = peer.earlyData;
+      peer.earlyData = null;
+      if (this.closed || early === null || peer.tunnelId !== tunnelId) return;
+      if (peer.liveness.lastAuthenticated >= early.flushedAt) return;
+      for (const packet of early.packets) this.sealAndSend(peer, packet);
+      this.counters.add('early data resent', early.packets.length);
+    }, earlyDataSettleMs(peer.keyServerRttMs));
+    peer.earlyData = { tunnelId, packets, flushedAt, timer };
+  }
+
+  private cancelEarlyData(peer: ClientPeer): void {
+    if (peer.earlyData !== null) this.clock.clearTimeout(peer.earlyData.timer);
+    peer.earlyData = null;
+  }
+
+  private dropTunnel(peer: ClientPeer): void {
     if (peer.tunnelId !== null) this.byTunnel.delete(peer.tunnelId);
+    this.cancelEarlyData(peer);
     peer.tunnel?.close();
     peer.tunnel = null;
     peer.tunnelId = null;
     peer.pendingCookie = null;
     peer.handshakeMessage = null;
+    peer.awaitingConfirmation = false;
   }
 
-  private maintain(peer: Peer): void {
+  private maintain(peer: ClientPeer): void {
     if (peer.tunnel === null) return;
     if (!peer.tunnel.isAlive(seconds(this.clock))) return;
     if (keepaliveDue(peer, this.clock.now())) this.transmit(peer, new Uint8Array(0));
   }
 
-  private sealAndSend(peer: Peer, packet: Uint8Array): void {
+  private sealAndSend(peer: ClientPeer, packet: Uint8Array): void {
     if (peer.tunnel === null) {
       this.counters.drop('outbound: tunnel not ready');
       return;
@@ -474,14 +598,16 @@ export class ClientEngine {
       this.counters.drop(`outbound: ${zeroed.reason}`);
       return;
     }
-    peer.lastInnerTraffic = this.clock.now();
+    const now = this.clock.now();
+    peer.lastInnerTraffic = now;
+    noteDataSent(peer.liveness, now);
     this.transmit(peer, zeroed.value);
   }
 
-  private transmit(peer: Peer, plaintext: Uint8Array): void {
+  private transmit(peer: ClientPeer, plaintext: Uint8Array): void {
     const tunnel = peer.tunnel!;
     if (peer.pendingCookie !== null) {
-      this.options.transport.send(peer.pendingCookie, peer.realAddress, peer.cryptoPort);
+      this.send(peer.pendingCookie, peer.realAddress, peer.cryptoPort);
       this.counters.add('cookies returned');
       peer.pendingCookie = null;
     }
@@ -489,11 +615,12 @@ export class ClientEngine {
     const sealed = tunnel.seal(plaintext, now / 1000);
     peer.lastSent = now;
     peer.packetsOut++;
-    this.options.transport.send(sealed, peer.realAddress, peer.cryptoPort);
+    peer.bytesOut += plaintext.length;
+    this.send(sealed, peer.realAddress, peer.cryptoPort);
     this.noticeEpochs(peer);
   }
 
-  private sendPlain(peer: Peer, packet: Uint8Array): void {
+  private sendPlain(peer: ClientPeer, packet: Uint8Array): void {
     const view = inspectIpv4(packet);
     if (!view.ok) {
       this.counters.drop(`outbound: ${view.reason}`);
@@ -512,7 +639,7 @@ export class ClientEngine {
     this.plain.next(rewritten.value);
   }
 
-  private noticeEpochs(peer: Peer): void {
+  private noticeEpochs(peer: ClientPeer): void {
     const tunnel = peer.tunnel;
     if (tunnel === null) return;
     const { sendEpoch, receiveEpoch } = tunnel;
@@ -534,6 +661,7 @@ export class ClientEngine {
           this.counters.drop(`key response: ${parsed.reason}`);
           return;
         }
+        this.checkEphemeralAnswer(datagram, parsed.value);
         this.keyResponses.next({
           response: parsed.value,
           address: datagram.address,
@@ -542,18 +670,61 @@ export class ClientEngine {
         return;
       }
       case 'handshake-failed':
-        this.onHandshakeFailed(datagram);
+        this.onFailureNotice(datagram);
         return;
       default:
         this.counters.drop('client port: unexpected message type');
     }
   }
 
-  private onHandshakeFailed({ address, port }: Datagram): void {
+  /**
+   * A key server hands out one ephemeral key per 30 s slot: two different answers from
+   * one server within a slot mean somebody forges them, and a handshake failure that
+   * follows must not lead to plaintext.
+   */
+  private checkEphemeralAnswer({ address, port }: Datagram, response: KeyResponse): void {
+    if (response.kind !== 'ephemeral') return;
+    const now = this.clock.now();
+    const slot = Math.floor(now / EPHEMERAL_SLOT_MS);
     for (const peer of this.peers.values()) {
-      if (peer.realAddress === address && peer.cryptoPort === port)
-        peer.actor.send({ type: 'PEER_FAILED' });
+      if (peer.keyServer.address !== address || peer.keyServer.port !== port) continue;
+      const previous = peer.lastEphemeralSeen;
+      if (
+        previous !== null &&
+        Math.floor(previous.at / EPHEMERAL_SLOT_MS) === slot &&
+        !sameEphemeralKeys(previous.keys, response)
+      )
+        this.noteForgery(peer.keyServer, 'two different ephemeral keys in one slot');
+      peer.lastEphemeralSeen = { keys: response, at: now };
     }
+  }
+
+  private noteForgery(server: KeyServerEndpoint, what: string): void {
+    const now = this.clock.now();
+    for (const peer of this.peers.values()) {
+      if (peer.keyServer.address !== server.address || peer.keyServer.port !== server.port)
+        continue;
+      if (!Number.isFinite(peer.liveness.forgeryAt))
+        this.log(
+          `${peer.name}: forged key-server answer (${what}); plain fallback disabled for 120 s`,
+          'warn',
+        );
+      peer.liveness.forgeryAt = now;
+    }
+    this.counters.add('forged key-server answers');
+  }
+
+  /** An unauthenticated `03 00`: a hint for the session chart, never a decision. */
+  private onFailureNotice({ address, port }: Datagram): void {
+    let matched = false;
+    for (const peer of this.peers.values()) {
+      if (peer.realAddress === address && peer.cryptoPort === port) {
+        matched = true;
+        peer.actor.send({ type: 'FAILURE_NOTICE' });
+      }
+    }
+    if (matched) this.counters.add('handshake-failed notices received');
+    else this.counters.drop('handshake-failed notice from an unknown address');
   }
 
   private onTunnelPacket({ data, address, port }: Datagram): void {
@@ -575,8 +746,10 @@ export class ClientEngine {
     }
     peer.packetsIn++;
     peer.lastReceived = now;
-    if (peer.actor.getSnapshot().matches('handshaking'))
-      peer.actor.send({ type: 'HANDSHAKE_CONFIRMED' });
+    const carriesData = result.kind === 'data' && result.plaintext.length > 0;
+    noteAuthenticated(peer.liveness, now, carriesData);
+    if (result.kind === 'data') peer.bytesIn += result.plaintext.length;
+    if (peer.awaitingConfirmation) this.confirmed(peer, now);
     this.noticeEpochs(peer);
     if (result.kind === 'cookie') {
       peer.pendingCookie = result.cookie.slice();
@@ -584,7 +757,7 @@ export class ClientEngine {
       this.log(`${peer.name}: server offloaded the tunnel; cookie kept`);
       return;
     }
-    if (result.plaintext.length === 0) {
+    if (!carriesData) {
       this.counters.add('keepalives received');
       return;
     }
@@ -595,5 +768,15 @@ export class ClientEngine {
     }
     peer.lastInnerTraffic = now;
     this.inner.next(rewritten.value);
+  }
+
+  private confirmed(peer: ClientPeer, now: number): void {
+    peer.awaitingConfirmation = false;
+    peer.lastHandshakeAt = now;
+    peer.lastHandshakeMs = peer.handshakeStartedAt === null ? null : now - peer.handshakeStartedAt;
+    peer.actor.send({ type: 'HANDSHAKE_CONFIRMED' });
+    this.log(
+      `${peer.name}: tunnel ${peer.tunnelId?.slice(0, 16)} confirmed in ${peer.lastHandshakeMs} ms`,
+    );
   }
 }

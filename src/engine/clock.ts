@@ -69,6 +69,13 @@ export class VirtualClock implements EngineClock {
     if (handle !== null && typeof handle === 'object') (handle as Timer).cancelled = true;
   }
 
+  /** Timers set and neither fired nor cleared (for tests that check nothing is left). */
+  pendingTimers(): number {
+    let count = 0;
+    for (const timer of this.heap) if (!timer.cancelled) count++;
+    return count;
+  }
+
   /** Registers asynchronous work that virtual time must wait for. */
   track<T>(work: Promise<T>): Promise<T> {
     this.pending++;

@@ -96,6 +96,20 @@ export class MemoryNetwork {
     this.blocked.delete(`${address}:${port}`);
   }
 
+  /**
+   * Puts a datagram on the wire with any source address and port, bound or not — what an
+   * off-path attacker who can spoof sources does.
+   */
+  spoof(
+    fromAddress: string,
+    fromPort: number,
+    data: Uint8Array,
+    toAddress: string,
+    toPort: number,
+  ): void {
+    this.transmit(fromAddress, fromPort, data, toAddress, toPort);
+  }
+
   /** Observes every datagram put on the wire (for tests that inspect traffic). */
   tap(listener: (from: string, to: string, data: Uint8Array) => void): void {
     this.taps.push(listener);

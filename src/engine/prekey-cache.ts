@@ -2,7 +2,8 @@
  * McEliece encapsulations to one server's static key, computed in the background once
  * the key is known, so that later handshakes need neither the 1 MB key download nor a
  * McEliece encapsulation on the critical path (PROTOCOL.md §5). Each prekey is used once
- * and its shared secret erased by the caller.
+ * and its shared secret erased by the caller. The background refill never rejects: a
+ * failed encapsulation is reported to `onFailure` and the fill stops until the next take.
  */
 import { wipe } from '../crypto/bytes.ts';
 import type { KemBackend } from '../crypto/kem.ts';
@@ -21,6 +22,7 @@ export class PrekeyCache {
     private readonly kem: KemBackend,
     private readonly mceliecePk: Uint8Array,
     readonly target: number,
+    private readonly onFailure: (error: unknown) => void,
   ) {}
 
   get size(): number {
@@ -39,7 +41,7 @@ export class PrekeyCache {
     return { c0: ciphertext, k0: sharedSecret };
   }
 
-  /** Tops the cache up to its target in the background (one fill at a time). */
+  /** Tops the cache up to its target in the background (one fill at a time); never rejects. */
   refill(): Promise<void> {
     if (this.filling !== null || this.closed || this.prekeys.length >= this.target)
       return this.filling ?? Promise.resolve();
@@ -52,9 +54,11 @@ export class PrekeyCache {
         if (this.closed) wipe(sharedSecret);
         else this.prekeys.push({ c0: ciphertext, k0: sharedSecret });
       }
-    })().finally(() => {
-      this.filling = null;
-    });
+    })()
+      .catch((error: unknown) => this.onFailure(error))
+      .finally(() => {
+        this.filling = null;
+      });
     return this.filling;
   }
 

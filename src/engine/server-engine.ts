@@ -30,9 +30,12 @@ import { serveKeys } from '../streams/key-server.ts';
 import { AddressPool } from './address-pool.ts';
 import { type EngineClock, seconds, systemClock } from './clock.ts';
 import { Counters } from './counters.ts';
+import { detach } from './detached.ts';
 import { EarlyPacketBuffer } from './early-packets.ts';
 import { EphemeralKeyStore } from './ephemeral-keys.ts';
 import { type KeepaliveTimes, keepaliveDue } from './keepalive.ts';
+import type { EngineLog, LogLevel } from './log.ts';
+import { RateLimiter } from './rate-limiter.ts';
 import { SessionEventBus } from './session-events.ts';
 import type { Datagram, DatagramTransport } from './transport.ts';
 
@@ -60,8 +63,17 @@ export interface ServerEngineOptions {
   /** Most tunnels held at once; beyond it the least recently active one is offloaded by cookie. */
   maxSessions?: number;
   maxPendingHandshakes?: number;
+  /** Handshakes accepted per source address and second (burst: twice that). */
+  handshakesPerSecond?: number;
   ephemeralSlotsAhead?: number;
-  log?: (message: string) => void;
+  /** Answer packets for unknown tunnels with `03 00` (false: stay silent, as the deployed server). */
+  noticeUnknownTunnels?: boolean;
+  /** Hold 0-RTT data that overtakes its handshake (false: drop it, as the deployed server). */
+  holdEarlyData?: boolean;
+  /** Confirm a new tunnel with a keepalive at once (false: send nothing until there is data,
+   * as the deployed server). */
+  confirmHandshakes?: boolean;
+  log?: EngineLog;
 }
 
 interface ServerSessionRecord extends KeepaliveTimes {
@@ -90,8 +102,12 @@ export interface ServerSessionInfo {
 
 const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
 
-/** A keepalive from a peer we have not sent to for this long is answered, so a client
- * whose handshake confirmation was lost still gets one. Clients never answer keepalives. */
+/** Every keepalive from a client is answered with one (a client's liveness probe, a lost
+ * handshake confirmation), and a data packet from a peer we have not sent to for this
+ * long is answered with one too, so a client that sends hears an authenticated sign of
+ * life within about a second also for one-way traffic (docs/session-rules.md). Clients
+ * never answer keepalives, so this cannot loop, and an answer is never larger than
+ * what it answers. */
 const KEEPALIVE_ANSWER_AFTER_MS = 1_000;
 
 export class ServerEngine {
@@ -118,6 +134,7 @@ export class ServerEngine {
   private readonly firstKeys: Promise<void>;
   private pendingHandshakes = 0;
   private readonly lastFailureNotice = new Map<string, number>();
+  private readonly handshakeLimiter: RateLimiter;
   /** 0-RTT packets that overtook their handshake (still being decapsulated). */
   private readonly earlyPackets: EarlyPacketBuffer;
   private closed = false;
@@ -131,6 +148,8 @@ export class ServerEngine {
     this.deliverTo = parseIpv4Address(options.hostAddress ?? options.tunnelAddress ?? '10.42.0.1');
     this.maxSessions = Math.min(options.maxSessions ?? this.pool.capacity, this.pool.capacity);
     this.maxPending = options.maxPendingHandshakes ?? 64;
+    const perSecond = options.handshakesPerSecond ?? 4;
+    this.handshakeLimiter = new RateLimiter(perSecond, 2 * perSecond);
     this.earlyPackets = new EarlyPacketBuffer(this.clock);
     this.tree = buildKeyTree(suite.sym, keys.mceliecePk, keys.x25519Pk);
     this.cookieChain = new CookieKeyChain(suite.sym, keys.sessionKey, this.random(32));
@@ -195,8 +214,17 @@ export class ServerEngine {
     this.log('server engine closed');
   }
 
-  private log(message: string): void {
-    this.options.log?.(message);
+  private log(message: string, level: LogLevel = 'info'): void {
+    this.options.log?.(message, level);
+  }
+
+  /** Every datagram the engine sends on the crypto port goes here: nothing after close(). */
+  private send(data: Uint8Array, address: string, port: number): void {
+    if (this.closed) {
+      this.counters.drop('send after close');
+      return;
+    }
+    this.options.cryptoTransport.send(data, address, port);
   }
 
   private startRotation(firstKeysReady: () => void): Actor<typeof ephemeralRotationMachine> {
@@ -242,7 +270,9 @@ export class ServerEngine {
         this.onTunnelPacket(datagram);
         return;
       case 'handshake':
-        void this.onHandshake(datagram);
+        detach(this.onHandshake(datagram), this.counters, 'handshake: computation failed', (m) =>
+          this.log(m, 'warn'),
+        );
         return;
       case 'cookie':
         this.onCookie(datagram);
@@ -256,13 +286,14 @@ export class ServerEngine {
     const key = tunnelIdKey(data);
     const record = key === null ? undefined : this.byTunnel.get(key);
     if (record === undefined) {
-      if (
-        key !== null &&
-        this.earlyPackets.hold(key, { data, address, port }, this.pendingHandshakes > 0)
-      )
+      const pending = this.pendingHandshakes > 0;
+      if (this.options.holdEarlyData === false && pending) {
+        this.counters.drop('tunnel: data before its handshake completed');
         return;
+      }
+      if (key !== null && this.earlyPackets.hold(key, { data, address, port }, pending)) return;
       this.counters.drop('tunnel: unknown tunnel id');
-      this.tellHandshakeFailed(address, port);
+      if (this.options.noticeUnknownTunnels !== false) this.tellHandshakeFailed(address, port);
       return;
     }
     const now = this.clock.now();
@@ -284,9 +315,10 @@ export class ServerEngine {
     }
     if (result.plaintext.length === 0) {
       this.counters.add('keepalives received');
-      if (now - record.lastSent >= KEEPALIVE_ANSWER_AFTER_MS) this.sendKeepalive(record);
+      this.sendKeepalive(record);
       return;
     }
+    if (now - record.lastSent >= KEEPALIVE_ANSWER_AFTER_MS) this.sendKeepalive(record);
     const rewritten = rewriteInnerPacket(result.plaintext, record.internalAddress, this.deliverTo);
     if (!rewritten.ok) {
       this.counters.drop(`inner packet: ${rewritten.reason}`);
@@ -307,7 +339,7 @@ export class ServerEngine {
     if (now - (this.lastFailureNotice.get(key) ?? Number.NEGATIVE_INFINITY) < 1_000) return;
     if (this.lastFailureNotice.size > 4096) this.lastFailureNotice.clear();
     this.lastFailureNotice.set(key, now);
-    this.options.cryptoTransport.send(new Uint8Array([0x03, 0x00]), address, port);
+    this.send(new Uint8Array([0x03, 0x00]), address, port);
     this.counters.add('handshake-failed notices sent');
   }
 
@@ -331,6 +363,10 @@ export class ServerEngine {
     }
     if (this.pendingHandshakes >= this.maxPending) {
       this.counters.drop('handshake: too many pending');
+      return;
+    }
+    if (!this.handshakeLimiter.allow(address, this.clock.now())) {
+      this.counters.drop('handshake: rate limit for the source address');
       return;
     }
     this.pendingHandshakes++;
@@ -427,7 +463,9 @@ export class ServerEngine {
   private createSessionActor(record: ServerSessionRecord): Actor<typeof serverSessionMachine> {
     const machine = serverSessionMachine.provide({
       actions: {
-        sendConfirmation: () => this.sendKeepalive(record),
+        sendConfirmation: () => {
+          if (this.options.confirmHandshakes !== false) this.sendKeepalive(record);
+        },
         maintainTunnel: () => {
           if (keepaliveDue(record, this.clock.now())) this.sendKeepalive(record);
         },
@@ -467,7 +505,7 @@ export class ServerEngine {
     const sealed = record.tunnel.seal(plaintext, now / 1000);
     record.lastSent = now;
     record.packetsOut++;
-    this.options.cryptoTransport.send(sealed, record.peer.address, record.peer.port);
+    this.send(sealed, record.peer.address, record.peer.port);
     this.noticeEpochs(record);
   }
 

@@ -1,7 +1,8 @@
 /**
  * A DatagramTransport on a real UDP socket (node:dgram). Opening resolves once the socket
  * is bound, so nothing is ever sent from an accidental ephemeral port. Send errors (an
- * unreachable peer, a full buffer) are counted by the caller's callback, never thrown.
+ * unreachable peer, a full buffer, a send after close) go to the caller's callback,
+ * never thrown.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { Subject } from 'rxjs';
@@ -45,16 +46,23 @@ export function openUdpTransport(
       trySetBuffers(socket);
       socket.on('error', onSendError);
       const bound = socket.address();
+      let closed = false;
       resolve({
         address: bound.address,
         port: bound.port,
         datagrams: datagrams.asObservable(),
         send: (data, toAddress, toPort) => {
+          if (closed) {
+            onSendError(new Error('send on a closed UDP transport'));
+            return;
+          }
           socket.send(data, toPort, toAddress, (error) => {
             if (error) onSendError(error);
           });
         },
         close: () => {
+          if (closed) return;
+          closed = true;
           datagrams.complete();
           socket.close();
         },

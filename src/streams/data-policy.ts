@@ -48,6 +48,8 @@ export interface PolicyHandlers {
   drop(reason: string): void;
   /** Called when a packet is queued while nothing was queued before. */
   firstQueued(): void;
+  /** The queued packets about to be sealed when the session starts sealing. */
+  sealingQueued?(packets: readonly Uint8Array[]): void;
 }
 
 export class SessionDataPlane {
@@ -81,7 +83,11 @@ export class SessionDataPlane {
     switch (policy) {
       case 'seal':
         return concat(
-          defer(() => from(this.drainQueue())),
+          defer(() => {
+            const queued = this.drainQueue();
+            if (queued.length > 0) this.handlers.sealingQueued?.(queued);
+            return from(queued);
+          }),
           this.outbound,
         ).pipe(tap((p) => this.handlers.seal(p)));
       case 'queue':

@@ -5,7 +5,9 @@
  * replaced by the peer's internal tunnel address with TTL 0; AAAA records of such names
  * are removed so applications take the tunnel. The Firefox canary
  * use-application-dns.net gets NXDOMAIN (keep resolving through the system). Anything
- * that does not parse passes through untouched: DNS must never break.
+ * that does not parse passes through untouched, and so does an answer whose rewrite
+ * would not decode again (dns-packet re-encodes some odd label bytes differently): DNS
+ * must never break.
  */
 import dnsPacket from 'dns-packet';
 import { parseIpv4Address } from '../protocol/ipv4.ts';
@@ -116,10 +118,28 @@ function encodeOrPass(
   packet: dnsPacket.Packet,
   discoveries: Discovery[],
 ): RewriteResult {
+  let bytes: Uint8Array;
   try {
-    return { bytes: new Uint8Array(dnsPacket.encode(packet)), discoveries, rewritten: true };
+    bytes = new Uint8Array(dnsPacket.encode(packet));
   } catch {
-    return passThrough(original, 'could not re-encode');
+    return passThrough(original, 'answer could not be re-encoded');
+  }
+  if (!decodesAgain(bytes, packet)) return passThrough(original, 'rewritten answer did not decode');
+  return { bytes, discoveries, rewritten: true };
+}
+
+/** The rewritten message decodes, with the same questions and answer count as intended. */
+function decodesAgain(bytes: Uint8Array, intended: dnsPacket.Packet): boolean {
+  try {
+    const decoded = dnsPacket.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const names = (list: { name: string }[] | undefined) =>
+      JSON.stringify((list ?? []).map((entry) => entry.name.toLowerCase()));
+    return (
+      names(decoded.questions) === names(intended.questions) &&
+      names(decoded.answers) === names(intended.answers)
+    );
+  } catch {
+    return false;
   }
 }
 

@@ -145,6 +145,11 @@ export class NodeTransfer {
     this.finished = true;
   }
 
+  /** Stops a running transfer: nothing more is sent and `run` rejects with `reason`. */
+  abort(reason: Error): void {
+    if (!this.finished) this.fail(reason);
+  }
+
   private pump(): void {
     if (this.finished) return;
     const now = this.clock.now();

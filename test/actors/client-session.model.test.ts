@@ -1,8 +1,9 @@
 /**
  * Model-based test of the client session machine, for every combination of inputs (ports
- * known, static key cached, strict) and environment (tunnel alive or dead): the generated
- * paths, replayed on live actors, must exercise every transition of the definition,
- * including guarded branches and eventless ones.
+ * known, static key cached, strict) and environment (healthy peer; dead tunnel with forged
+ * key-server answers seen; unresponsive peer): the generated paths, replayed on live
+ * actors, must exercise every transition of the definition, including guarded branches
+ * and eventless ones.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -14,7 +15,39 @@ import { exerciseModel, recordCoverage, type Variant } from '../support/model-co
 const NEVER = fromPromise(() => new Promise<void>(() => {}));
 const NEVER_LEVEL = fromPromise<void, { depth: number }>(() => new Promise<void>(() => {}));
 
-function modelMachine(tunnelDead: boolean) {
+interface Environment {
+  tunnelDead: boolean;
+  peerUnresponsive: boolean;
+  probeAnswered: boolean;
+  noticeReconnectAllowed: boolean;
+  forgedAnswersSeen: boolean;
+}
+
+const ENVIRONMENTS: Environment[] = [
+  {
+    tunnelDead: false,
+    peerUnresponsive: false,
+    probeAnswered: true,
+    noticeReconnectAllowed: true,
+    forgedAnswersSeen: false,
+  },
+  {
+    tunnelDead: true,
+    peerUnresponsive: false,
+    probeAnswered: false,
+    noticeReconnectAllowed: false,
+    forgedAnswersSeen: true,
+  },
+  {
+    tunnelDead: false,
+    peerUnresponsive: true,
+    probeAnswered: false,
+    noticeReconnectAllowed: true,
+    forgedAnswersSeen: false,
+  },
+];
+
+function modelMachine(env: Environment) {
   return clientSessionMachine.provide({
     actors: {
       resolvePorts: NEVER,
@@ -24,7 +57,13 @@ function modelMachine(tunnelDead: boolean) {
         actors: { transferLevel: NEVER_LEVEL },
       }),
     },
-    guards: { tunnelDead: () => tunnelDead },
+    guards: {
+      tunnelDead: () => env.tunnelDead,
+      peerUnresponsive: () => env.peerUnresponsive,
+      probeAnswered: () => env.probeAnswered,
+      noticeReconnectAllowed: () => env.noticeReconnectAllowed,
+      forgedAnswersSeen: () => env.forgedAnswersSeen,
+    },
   });
 }
 
@@ -32,7 +71,9 @@ const EVENTS: AnyEventObject[] = [
   { type: 'HANDSHAKE_CONFIRMED' },
   { type: 'EPOCH_ADVANCED', sendEpoch: 1, receiveEpoch: 1 },
   { type: 'TRAFFIC_WAITING' },
-  { type: 'PEER_FAILED' },
+  { type: 'FAILURE_NOTICE' },
+  { type: 'DISCONNECT' },
+  { type: 'RECONNECT' },
   { type: 'CLOSE', reason: 'model' },
   { type: 'xstate.done.actor.resolvePorts' },
   { type: 'xstate.error.actor.resolvePorts', error: 'no answer' },
@@ -44,7 +85,8 @@ const EVENTS: AnyEventObject[] = [
   { type: 'xstate.error.actor.sendHandshake', error: 'failed' },
   { type: 'xstate.after.HANDSHAKE_TIMEOUT.clientSession.handshaking' },
   { type: 'xstate.after.HANDSHAKE_RESEND.clientSession.handshaking.awaitingConfirmation' },
-  { type: 'xstate.after.MAINTENANCE_TICK.clientSession.established' },
+  { type: 'xstate.after.LIVENESS_TICK.clientSession.established.up' },
+  { type: 'xstate.after.PROBE_TIMEOUT.clientSession.established.probing' },
   { type: 'xstate.after.RETRY_BACKOFF.clientSession.fallback' },
   { type: 'xstate.after.RETRY_BACKOFF.clientSession.failed' },
 ];
@@ -70,7 +112,7 @@ describe('client session machine, model-based', () => {
     for (const hasPorts of [true, false]) {
       for (const hasStaticKey of [true, false]) {
         for (const strict of [true, false]) {
-          for (const tunnelDead of [true, false]) {
+          for (const env of ENVIRONMENTS) {
             const input = {
               name: 'pq1model.test',
               realAddress: '198.51.100.1',
@@ -79,7 +121,7 @@ describe('client session machine, model-based', () => {
               hasPorts,
               hasStaticKey,
             };
-            variants.push({ machine: modelMachine(tunnelDead), input });
+            variants.push({ machine: modelMachine(env), input });
           }
         }
       }

@@ -60,7 +60,7 @@ describe('engine lifecycle (fast backend, virtual time)', () => {
     assert.equal(internal, '10.43.0.2');
     const reply = await roundTrip(pair, internal, 'hello');
     assert.equal(reply, 'echo:hello');
-    assert.equal(stateOf(pair, internal), 'established');
+    assert.deepEqual(stateOf(pair, internal), { established: 'up' });
     const [session] = pair.server.sessions();
     assert.equal(session!.internalAddress, '10.42.0.2');
     assert.equal(session!.peer, `${CLIENT_ADDRESS}:42423`);

@@ -4,7 +4,7 @@
  * path plus the edge (for plain and strict sessions); each path is replayed on a real client engine talking to a real server
  * engine over the in-memory network, by putting the environment in the condition that
  * makes each event happen (key port or crypto port blocked or open, a `03 00` from the
- * server, traffic, time passing) and checking that the engine's session actor reaches the
+ * server, traffic, time passing, the embedder's disconnect and reconnect) and checking that the engine's session actor reaches the
  * state the model predicts. Events the engine cannot produce (a rejected TXT lookup — it
  * falls back to default ports — and a failed handshake computation) are not on these paths.
  */
@@ -25,29 +25,58 @@ import {
 
 const NEVER = fromPromise(() => new Promise<void>(() => {}));
 const NEVER_LEVEL = fromPromise<void, { depth: number }>(() => new Promise<void>(() => {}));
-const model = clientSessionMachine.provide({
-  actors: {
-    resolvePorts: NEVER,
-    fetchEphemeralKey: NEVER,
-    sendHandshake: NEVER,
-    staticKeyDownload: staticKeyDownloadMachine.provide({ actors: { transferLevel: NEVER_LEVEL } }),
+
+/**
+ * The server's behaviour a model assumes, as the values of the chart's environment
+ * guards: a healthy server (every edge is replayed), a tunnel left to die, and a server
+ * that stops answering (only the liveness edges out of `established` are replayed).
+ */
+type Environment = 'healthy' | 'dead tunnel' | 'unresponsive server';
+const GUARDS: Record<Environment, Record<string, () => boolean>> = {
+  healthy: { tunnelDead: () => false },
+  'dead tunnel': { tunnelDead: () => true },
+  'unresponsive server': {
+    tunnelDead: () => false,
+    peerUnresponsive: () => true,
+    probeAnswered: () => false,
+    noticeReconnectAllowed: () => true,
   },
-  guards: { tunnelDead: () => false },
-});
+};
+const LIVENESS_EVENTS = new Set([
+  'xstate.after.LIVENESS_TICK.clientSession.established.up',
+  'xstate.after.PROBE_TIMEOUT.clientSession.established.probing',
+]);
+
+function modelFor(environment: Environment) {
+  return clientSessionMachine.provide({
+    actors: {
+      resolvePorts: NEVER,
+      fetchEphemeralKey: NEVER,
+      sendHandshake: NEVER,
+      staticKeyDownload: staticKeyDownloadMachine.provide({
+        actors: { transferLevel: NEVER_LEVEL },
+      }),
+    },
+    guards: GUARDS[environment],
+  });
+}
 
 /** The events the environment can make happen, and how. */
 const DRIVABLE: AnyEventObject[] = [
   { type: 'HANDSHAKE_CONFIRMED' },
   { type: 'EPOCH_ADVANCED', sendEpoch: 1, receiveEpoch: 1 },
   { type: 'TRAFFIC_WAITING' },
-  { type: 'PEER_FAILED' },
+  { type: 'FAILURE_NOTICE' },
+  { type: 'DISCONNECT' },
+  { type: 'RECONNECT' },
   { type: 'xstate.done.actor.staticKeyDownload', output: { complete: true, error: null } },
   { type: 'xstate.done.actor.staticKeyDownload', output: { complete: false, error: 'lost' } },
   { type: 'xstate.done.actor.fetchEphemeralKey' },
   { type: 'xstate.error.actor.fetchEphemeralKey', error: 'no answer' },
   { type: 'xstate.done.actor.sendHandshake' },
   { type: 'xstate.after.HANDSHAKE_TIMEOUT.clientSession.handshaking' },
-  { type: 'xstate.after.MAINTENANCE_TICK.clientSession.established' },
+  { type: 'xstate.after.LIVENESS_TICK.clientSession.established.up' },
+  { type: 'xstate.after.PROBE_TIMEOUT.clientSession.established.probing' },
   { type: 'xstate.after.RETRY_BACKOFF.clientSession.fallback' },
   { type: 'xstate.after.RETRY_BACKOFF.clientSession.failed' },
 ];
@@ -60,8 +89,19 @@ function send(pair: Pair, internal: string): void {
 }
 
 /** Sets the environment so that `event` happens next, and lets it happen. */
-async function drive(pair: Pair, internal: string, event: AnyEventObject): Promise<void> {
+async function drive(
+  pair: Pair,
+  internal: string,
+  event: AnyEventObject,
+  environment: Environment,
+): Promise<void> {
   const { network } = pair;
+  if (environment === 'unresponsive server' && event.type !== 'HANDSHAKE_CONFIRMED')
+    network.block(SERVER_ADDRESS, CRYPTO_PORT);
+  if (environment === 'dead tunnel' && LIVENESS_EVENTS.has(event.type)) {
+    await pair.clock.advance(250_000);
+    return;
+  }
   switch (event.type) {
     case 'xstate.done.actor.staticKeyDownload':
       if ((event.output as { complete: boolean }).complete)
@@ -83,15 +123,25 @@ async function drive(pair: Pair, internal: string, event: AnyEventObject): Promi
     case 'HANDSHAKE_CONFIRMED':
       network.unblock(SERVER_ADDRESS, CRYPTO_PORT);
       return;
-    case 'PEER_FAILED':
+    case 'FAILURE_NOTICE':
       pair.serverCrypto.send(new Uint8Array([3, 0]), CLIENT_ADDRESS, 42423);
+      return;
+    case 'DISCONNECT':
+      assert.ok(pair.client.disconnect(internal));
+      return;
+    case 'RECONNECT':
+      network.unblock(SERVER_ADDRESS, KEY_PORT);
+      network.unblock(SERVER_ADDRESS, CRYPTO_PORT);
+      assert.ok(pair.client.reconnect(internal));
       return;
     case 'EPOCH_ADVANCED':
       await pair.clock.advance(31_000);
       send(pair, internal);
       return;
-    case 'xstate.after.MAINTENANCE_TICK.clientSession.established':
+    case 'xstate.after.LIVENESS_TICK.clientSession.established.up':
       send(pair, internal);
+      return;
+    case 'xstate.after.PROBE_TIMEOUT.clientSession.established.probing':
       return;
     case 'TRAFFIC_WAITING':
       network.unblock(SERVER_ADDRESS, KEY_PORT);
@@ -137,8 +187,14 @@ class History {
   }
 }
 
-for (const strict of [false, true]) {
-  describe(`model paths against the engine (${strict ? 'strict' : 'plain fallback allowed'})`, () => {
+for (const [environment, strict] of [
+  ['healthy', false],
+  ['healthy', true],
+  ['dead tunnel', false],
+  ['unresponsive server', false],
+] as const) {
+  describe(`model paths against the engine (${environment}, ${strict ? 'strict' : 'plain fallback allowed'})`, () => {
+    const model = modelFor(environment);
     const input = {
       name: 'pq1',
       realAddress: SERVER_ADDRESS,
@@ -171,7 +227,11 @@ for (const strict of [false, true]) {
       };
     });
     const seen = new Set<string>();
-    const paths = [...shortest, ...edgePaths].filter((p) => {
+    const candidates =
+      environment === 'healthy'
+        ? [...shortest, ...edgePaths]
+        : edgePaths.filter((p) => LIVENESS_EVENTS.has(p.steps.at(-1)!.event.type));
+    const paths = candidates.filter((p) => {
       const key = JSON.stringify(
         p.steps.map((s) => [s.event.type, (s.event as AnyEventObject).output]),
       );
@@ -182,21 +242,28 @@ for (const strict of [false, true]) {
 
     it('has a path to every state the engine can reach', () => {
       const reached = new Set(paths.map((p) => JSON.stringify(p.state.value)));
-      const expected = strict
-        ? [
-            '"fetchingStaticKey"',
-            '"fetchingEphemeralKey"',
-            '"established"',
-            '"expired"',
-            '"failed"',
-          ]
-        : [
-            '"fetchingStaticKey"',
-            '"fetchingEphemeralKey"',
-            '"established"',
-            '"expired"',
-            '"fallback"',
-          ];
+      const expected =
+        environment === 'dead tunnel'
+          ? ['"expired"']
+          : environment === 'unresponsive server'
+            ? ['"fetchingEphemeralKey"']
+            : strict
+              ? [
+                  '"fetchingStaticKey"',
+                  '"fetchingEphemeralKey"',
+                  '{"established":"up"}',
+                  '{"established":"probing"}',
+                  '"failed"',
+                  '"disconnected"',
+                ]
+              : [
+                  '"fetchingStaticKey"',
+                  '"fetchingEphemeralKey"',
+                  '{"established":"up"}',
+                  '{"established":"probing"}',
+                  '"fallback"',
+                  '"disconnected"',
+                ];
       for (const state of expected) assert.ok(reached.has(state), state);
     });
 
@@ -228,7 +295,7 @@ for (const strict of [false, true]) {
         const internal = await discover(pair);
         await history.reach(pair, internal, path.steps[0]!.state.value, 1_000);
         for (const step of path.steps.slice(1)) {
-          await drive(pair, internal, step.event as AnyEventObject);
+          await drive(pair, internal, step.event as AnyEventObject, environment);
           await history.reach(pair, internal, step.state.value, 200_000);
         }
       });

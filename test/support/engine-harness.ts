@@ -51,6 +51,9 @@ export interface Pair {
   suite: CryptoSuite;
   /** The server's crypto-port transport (to send as the server in tests). */
   serverCrypto: DatagramTransport;
+  serverKey: DatagramTransport;
+  ports: { crypto: number; key: number };
+  seed: number;
   clock: VirtualClock;
   network: MemoryNetwork;
   server: ServerEngine;
@@ -82,11 +85,12 @@ export function createPair(
   const serverLog: string[] = [];
   const clientLog: string[] = [];
   const serverCrypto = network.bind(SERVER_ADDRESS, ports?.crypto ?? 42424);
+  const serverKey = network.bind(SERVER_ADDRESS, ports?.key ?? 42425);
   const serverEngine = new ServerEngine({
     suite,
     keys: VECTOR_SERVER_KEYS,
     cryptoTransport: serverCrypto,
-    keyTransport: network.bind(SERVER_ADDRESS, ports?.key ?? 42425),
+    keyTransport: serverKey,
     clock,
     random: seededBytes(seed + 1),
     log: (m) => serverLog.push(m),
@@ -100,22 +104,58 @@ export function createPair(
     log: (m) => clientLog.push(m),
     ...client,
   });
-  after(() => {
-    clientEngine.close();
-    serverEngine.close();
-  });
   const pq1Name = `${formatPq1Label(VECTOR_PKH, ports ?? undefined)}.demo.test`;
-  return {
+  const pair: Pair = {
     suite,
     clock,
     network,
     server: serverEngine,
     serverCrypto,
+    serverKey,
+    ports: { crypto: ports?.crypto ?? 42424, key: ports?.key ?? 42425 },
+    seed,
     client: clientEngine,
     pq1Name,
     serverLog,
     clientLog,
   };
+  after(() => {
+    pair.client.close();
+    pair.server.close();
+  });
+  return pair;
+}
+
+/** Kills the server: engine closed, its ports unbound; nothing answers any more. */
+export function killServer(pair: Pair): void {
+  pair.server.close();
+  pair.serverCrypto.close();
+  pair.serverKey.close();
+}
+
+/**
+ * Kills the server and starts a new one on the same address, ports and long-term keys
+ * (a restart: every tunnel and ephemeral key is gone). Resolves once it serves keys.
+ */
+export async function restartServer(
+  pair: Pair,
+  options: Partial<ServerEngineOptions> = {},
+): Promise<ServerEngine> {
+  killServer(pair);
+  pair.serverCrypto = pair.network.bind(SERVER_ADDRESS, pair.ports.crypto);
+  pair.serverKey = pair.network.bind(SERVER_ADDRESS, pair.ports.key);
+  pair.server = new ServerEngine({
+    suite: pair.suite,
+    keys: VECTOR_SERVER_KEYS,
+    cryptoTransport: pair.serverCrypto,
+    keyTransport: pair.serverKey,
+    clock: pair.clock,
+    random: seededBytes(pair.seed + 50),
+    log: (m) => pair.serverLog.push(m),
+    ...options,
+  });
+  await pair.server.ready();
+  return pair.server;
 }
 
 /** Another client engine on the same network (for tests with several clients). */
@@ -224,3 +264,11 @@ export function echoOnServer(server: ServerEngine): void {
     server.sendInner(reply);
   });
 }
+
+/** Server options that behave as the deployed server does: never `03 00`, drops data
+ * that overtakes its handshake, sends nothing on a new tunnel until it has data. */
+export const DEPLOYED_LIKE_SERVER: Partial<ServerEngineOptions> = {
+  noticeUnknownTunnels: false,
+  holdEarlyData: false,
+  confirmHandshakes: false,
+};

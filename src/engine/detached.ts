@@ -1,0 +1,19 @@
+/**
+ * Work nobody awaits (a background refill, a handshake computed off the event loop) still
+ * has an owner: `detach` attaches the catch that counts and reports its failure, so no
+ * promise in the engines is ever left to become an unhandled rejection.
+ */
+import type { Counters } from './counters.ts';
+import type { EngineLog } from './log.ts';
+
+export function detach(
+  work: Promise<unknown>,
+  counters: Counters,
+  what: string,
+  log?: EngineLog,
+): void {
+  work.catch((error: unknown) => {
+    counters.drop(what);
+    log?.(`${what}: ${error instanceof Error ? error.message : String(error)}`, 'warn');
+  });
+}
