@@ -107,7 +107,10 @@ export const clientSessionMachine = setup({
     markPortsKnown: assign({ hasPorts: true }),
     markStaticKeyKnown: assign({ hasStaticKey: true }),
     recordError: assign({
-      lastError: ({ event }) => String((event as { error?: unknown }).error ?? event.type),
+      lastError: ({ event }) => {
+        const error = (event as { error?: unknown }).error ?? event.type;
+        return error instanceof Error ? error.message : String(error);
+      },
     }),
     recordDownloadFailure: assign({
       lastError: ({ event }) =>

@@ -272,3 +272,23 @@ export const DEPLOYED_LIKE_SERVER: Partial<ServerEngineOptions> = {
   holdEarlyData: false,
   confirmHandshakes: false,
 };
+
+/**
+ * The pair's crypto suite with decapsulation that takes `delayMs` of virtual time after
+ * the real computation, as a responder that finishes handshakes in threads does: data
+ * that follows a handshake closely arrives while it is still pending.
+ */
+export function slowResponderSuite(pair: Pair, delayMs: number): CryptoSuite {
+  const kem = pair.suite.kem;
+  return {
+    ...pair.suite,
+    kem: {
+      ...kem,
+      decapsulate: async (name, ciphertext, secretKey) => {
+        const secret = await kem.decapsulate(name, ciphertext, secretKey);
+        await new Promise<void>((resolve) => pair.clock.setTimeout(resolve, delayMs));
+        return secret;
+      },
+    },
+  };
+}
