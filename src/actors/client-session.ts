@@ -276,7 +276,14 @@ export const clientSessionMachine = setup({
             id: 'sendHandshake',
             src: 'sendHandshake',
             onDone: 'awaitingConfirmation',
-            onError: { target: '#clientSession.failing', actions: 'recordError' },
+            onError: [
+              {
+                guard: 'canRetryHandshake',
+                target: '#clientSession.fetchingEphemeralKey',
+                actions: 'recordError',
+              },
+              { target: '#clientSession.failing', actions: 'recordError' },
+            ],
           },
         },
         awaitingConfirmation: {

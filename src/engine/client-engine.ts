@@ -385,7 +385,12 @@ export class ClientEngine {
         resolvePorts: fromPromise(({ signal }) => this.resolvePorts(peer, signal)),
         staticKeyDownload: download,
         fetchEphemeralKey: fromPromise(({ signal }) => this.fetchEphemeral(peer, signal)),
-        sendHandshake: fromPromise(({ signal }) => this.sendHandshake(peer, signal)),
+        sendHandshake: fromPromise(({ signal }) =>
+          this.sendHandshake(peer, signal).catch((error: unknown) => {
+            if (!signal.aborted) this.counters.drop('handshake: computation failed');
+            throw error;
+          }),
+        ),
       },
       actions: {
         maintainTunnel: () => this.maintain(peer),

@@ -1,6 +1,7 @@
 /**
  * CryptoSuites for engine tests, built on the shared test backends. Under virtual time
- * the KEM calls are registered with the clock, so computation takes no virtual time.
+ * the KEM calls are registered with the clock, so computation takes no virtual time
+ * (`trackedKem` does that for any backend).
  */
 import type { KemBackend } from '../../src/crypto/kem.ts';
 import type { CryptoSuite } from '../../src/crypto/suite.ts';
@@ -17,7 +18,7 @@ export function suiteFor(name: 'fast' | 'portable', clock?: VirtualClock): Crypt
   };
 }
 
-function trackedKem(kem: KemBackend, clock: VirtualClock): KemBackend {
+export function trackedKem(kem: KemBackend, clock: VirtualClock): KemBackend {
   return {
     name: kem.name,
     keypair: (k) => clock.track(kem.keypair(k)),
