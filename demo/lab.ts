@@ -1,8 +1,9 @@
 /**
  * A small network of Linux network namespaces for the demo and the end-to-end tests:
  * client, server and DNS hosts on one bridge (10.77.0.0/24), each with its own loopback,
- * plus helpers to run commands and long-lived processes inside them and to take
- * everything down again. Needs root.
+ * optionally an attacker host on the same bridge (10.77.0.9), plus helpers to run
+ * commands and long-lived processes inside them and to take everything down again.
+ * Needs root.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +22,8 @@ export interface Lab {
    * the server host (10.78.2.2) for client- and server-in-a-bottle. */
   clientSide?: Host;
   serverSide?: Host;
+  /** With `attacker`: a host on the bridge that can spoof any source address. */
+  attacker?: Host;
   run(
     host: Host,
     command: string,
@@ -59,13 +62,18 @@ async function must(command: string, args: string[]): Promise<void> {
   if (result.code !== 0) throw new Error(`${command} ${args.join(' ')}: ${result.stderr.trim()}`);
 }
 
-export async function createLab(prefix = 'pqd', { bottles = false } = {}): Promise<Lab> {
+export async function createLab(
+  prefix = 'pqd',
+  { bottles = false, attacker = false } = {},
+): Promise<Lab> {
   const link = `${prefix}-link`;
-  const hosts = {
+  const hosts: Record<string, Host> = {
     client: { namespace: `${prefix}-client`, address: '10.77.0.1' },
     server: { namespace: `${prefix}-server`, address: '10.77.0.2' },
     dns: { namespace: `${prefix}-dns`, address: '10.77.0.3' },
   };
+  const attackerHost = { namespace: `${prefix}-attacker`, address: '10.77.0.9' };
+  if (attacker) hosts.attacker = attackerHost;
   const sides = {
     clientSide: { namespace: `${prefix}-chost`, address: '10.78.1.2' },
     serverSide: { namespace: `${prefix}-shost`, address: '10.78.2.2' },
@@ -84,7 +92,7 @@ export async function createLab(prefix = 'pqd', { bottles = false } = {}): Promi
     }
     for (const ns of [
       link,
-      ...[...Object.values(hosts), ...Object.values(sides)].map((h) => h.namespace),
+      ...[...Object.values(hosts), ...Object.values(sides), attackerHost].map((h) => h.namespace),
     ]) {
       await exec('ip', ['netns', 'del', ns]);
       await rm(`/etc/netns/${ns}`, { recursive: true, force: true });
@@ -119,12 +127,12 @@ export async function createLab(prefix = 'pqd', { bottles = false } = {}): Promi
       await mkdir(`/etc/netns/${host.namespace}`, { recursive: true });
       await writeFile(
         `/etc/netns/${host.namespace}/resolv.conf`,
-        `nameserver ${hosts.dns.address}\n`,
+        `nameserver ${hosts.dns!.address}\n`,
       );
     }
     if (bottles) {
-      await attachBehind(prefix, hosts.client, sides.clientSide, '10.78.1', ['default']);
-      await attachBehind(prefix, hosts.server, sides.serverSide, '10.78.2', ['10.42.0.0/16']);
+      await attachBehind(prefix, hosts.client!, sides.clientSide, '10.78.1', ['default']);
+      await attachBehind(prefix, hosts.server!, sides.serverSide, '10.78.2', ['10.42.0.0/16']);
     }
   } catch (error) {
     await destroy();
@@ -132,7 +140,10 @@ export async function createLab(prefix = 'pqd', { bottles = false } = {}): Promi
   }
   return {
     prefix,
-    ...hosts,
+    client: hosts.client!,
+    server: hosts.server!,
+    dns: hosts.dns!,
+    ...(attacker ? { attacker: attackerHost } : {}),
     ...(bottles ? sides : {}),
     run: (host, command, args, timeoutMs) =>
       exec('ip', ['netns', 'exec', host.namespace, command, ...args], timeoutMs),

@@ -20,6 +20,7 @@
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { epochsAfter } from './epochs.ts';
+import { errorText } from './error-text.ts';
 import { staticKeyDownloadMachine } from './static-key-download.ts';
 
 export type ClientSessionEvent =
@@ -107,10 +108,7 @@ export const clientSessionMachine = setup({
     markPortsKnown: assign({ hasPorts: true }),
     markStaticKeyKnown: assign({ hasStaticKey: true }),
     recordError: assign({
-      lastError: ({ event }) => {
-        const error = (event as { error?: unknown }).error ?? event.type;
-        return error instanceof Error ? error.message : String(error);
-      },
+      lastError: ({ event }) => errorText((event as { error?: unknown }).error ?? event.type),
     }),
     recordDownloadFailure: assign({
       lastError: ({ event }) =>

@@ -5,6 +5,7 @@
  * controlled transfer (streams/key-transfer.ts) run by the `transferLevel` actor.
  */
 import { assign, fromPromise, setup } from 'xstate';
+import { errorText } from './error-text.ts';
 
 export interface DownloadContext {
   levelsDone: number;
@@ -42,7 +43,7 @@ export const staticKeyDownloadMachine = setup({
   },
   actions: {
     countLevel: assign({ levelsDone: ({ context }) => context.levelsDone + 1 }),
-    recordError: assign({ error: ({ event }) => String((event as { error?: unknown }).error) }),
+    recordError: assign({ error: ({ event }) => errorText((event as { error?: unknown }).error) }),
   },
 }).createMachine({
   id: 'staticKeyDownload',

@@ -3,8 +3,11 @@
  * descriptors the root part passed it, judges intercepted DNS answers, and asks root for
  * plain-fallback routes. It never opens files, devices or privileged ports itself.
  */
+
+import { errorText } from '../actors/error-text.ts';
 import { createCryptoSuite } from '../crypto/suite.ts';
 import { ClientEngine } from '../engine/client-engine.ts';
+import type { EngineLog } from '../engine/log.ts';
 import { ServerEngine } from '../engine/server-engine.ts';
 import { tunFdPort, udpFdTransport } from '../io/fd-transports.ts';
 import { rewriteDnsDatagram } from '../streams/dns-datagram.ts';
@@ -16,6 +19,14 @@ function send(message: FromWorker): void {
 
 function log(message: string): void {
   process.stderr.write(`pqconnect-worker[${process.pid}]: ${message}\n`);
+}
+
+/** The engines' log: warnings always (marked WARN), the rest only when verbose. */
+function engineLog(verbose: boolean): EngineLog {
+  return (message, level = 'info') => {
+    if (level === 'warn') log(`WARN ${message}`);
+    else if (verbose) log(message);
+  };
 }
 
 interface Running {
@@ -35,7 +46,7 @@ function startClient(config: ClientWorkerConfig): Running {
     prefixLength: config.prefixLength,
     strict: config.strict,
     hostAddress: config.hostAddress,
-    log: config.verbose ? log : undefined,
+    log: engineLog(config.verbose),
   });
   tun.packets.subscribe((packet) => engine.sendInner(packet));
   engine.innerPackets.subscribe((packet) => tun.write(packet));
@@ -65,7 +76,9 @@ function startClient(config: ClientWorkerConfig): Running {
       engine.close();
       tun.close();
       transport.close();
-      void suite.kem.close();
+      suite.kem
+        .close()
+        .catch((error: unknown) => log(`WARN closing the KEM backend: ${errorText(error)}`));
     },
   };
 }
@@ -83,7 +96,7 @@ function startServer(config: ServerWorkerConfig): Running {
     tunnelAddress: config.tunnelAddress,
     prefixLength: config.prefixLength,
     hostAddress: config.hostAddress,
-    log,
+    log: engineLog(true),
   });
   tun.packets.subscribe((packet) => engine.sendInner(packet));
   engine.innerPackets.subscribe((packet) => tun.write(packet));
@@ -105,7 +118,9 @@ function startServer(config: ServerWorkerConfig): Running {
       tun.close();
       cryptoTransport.close();
       keyTransport.close();
-      void suite.kem.close();
+      suite.kem
+        .close()
+        .catch((error: unknown) => log(`WARN closing the KEM backend: ${errorText(error)}`));
     },
   };
 }

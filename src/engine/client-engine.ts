@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { Subject, type Subscription } from 'rxjs';
 import { type Actor, createActor, fromPromise } from 'xstate';
 import { clientSessionMachine } from '../actors/client-session.ts';
+import { errorText } from '../actors/error-text.ts';
 import { staticKeyDownloadMachine } from '../actors/static-key-download.ts';
 import { toHex, wipe } from '../crypto/bytes.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
@@ -463,6 +464,7 @@ export class ClientEngine {
 
   private async fetchEphemeral(peer: ClientPeer, signal: AbortSignal): Promise<void> {
     peer.handshakeStartedAt = this.clock.now();
+    peer.lastEphemeralSeen = null;
     const fetched = await fetchEphemeralKeys(this.keyFetch, peer.keyServer, { signal });
     peer.ephemeral = fetched.keys;
     peer.keyServerRttMs = fetched.rttMs;
@@ -477,7 +479,7 @@ export class ClientEngine {
         this.options.prekeys ?? 32,
         (error) => {
           this.counters.drop('prekeys: encapsulation failed');
-          this.log(`${peer.name}: prekey encapsulation failed: ${String(error)}`, 'warn');
+          this.log(`${peer.name}: prekey encapsulation failed: ${errorText(error)}`, 'warn');
         },
       );
       void peer.prekeys.refill();
@@ -684,8 +686,9 @@ export class ClientEngine {
 
   /**
    * A key server hands out one ephemeral key per 30 s slot: two different answers from
-   * one server within a slot mean somebody forges them, and a handshake failure that
-   * follows must not lead to plaintext.
+   * one server within one fetch-and-handshake cycle and one slot mean somebody forges
+   * them, and a handshake failure that follows must not lead to plaintext. (A server that
+   * restarted between two cycles has a new key for the same slot: that is not compared.)
    */
   private checkEphemeralAnswer({ address, port }: Datagram, response: KeyResponse): void {
     if (response.kind !== 'ephemeral') return;
@@ -777,6 +780,7 @@ export class ClientEngine {
 
   private confirmed(peer: ClientPeer, now: number): void {
     peer.awaitingConfirmation = false;
+    peer.lastEphemeralSeen = null;
     peer.lastHandshakeAt = now;
     peer.lastHandshakeMs = peer.handshakeStartedAt === null ? null : now - peer.handshakeStartedAt;
     peer.actor.send({ type: 'HANDSHAKE_CONFIRMED' });

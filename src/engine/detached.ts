@@ -3,6 +3,7 @@
  * has an owner: `detach` attaches the catch that counts and reports its failure, so no
  * promise in the engines is ever left to become an unhandled rejection.
  */
+import { errorText } from '../actors/error-text.ts';
 import type { Counters } from './counters.ts';
 import type { EngineLog } from './log.ts';
 
@@ -14,6 +15,6 @@ export function detach(
 ): void {
   work.catch((error: unknown) => {
     counters.drop(what);
-    log?.(`${what}: ${error instanceof Error ? error.message : String(error)}`, 'warn');
+    log?.(`${what}: ${errorText(error)}`, 'warn');
   });
 }

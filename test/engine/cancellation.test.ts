@@ -6,8 +6,8 @@
  * serving. (The whole suite also fails on any unhandled rejection.)
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { createWasmKem } from '../../src/crypto/kem-wasm.ts';
 import { ClientEngine } from '../../src/engine/client-engine.ts';
@@ -32,7 +32,8 @@ async function answeredWithin(
   client = pair.client,
 ): Promise<boolean> {
   for (let i = 0; i < attempts; i++)
-    if ((await roundTrip(pair, internal, `try ${i}`, 2_000, client)) === `echo:try ${i}`) return true;
+    if ((await roundTrip(pair, internal, `try ${i}`, 2_000, client)) === `echo:try ${i}`)
+      return true;
   return false;
 }
 
@@ -90,7 +91,10 @@ describe('close() cancels everything (virtual time)', () => {
     const transport = await openUdpTransport('127.0.0.1', 0);
     const silent = await openUdpTransport('127.0.0.1', 0);
     const client = new ClientEngine({ suite, transport });
-    client.connect({ pkh: VECTOR_PKH, ports: { crypto: silent.port, key: silent.port } }, '127.0.0.1');
+    client.connect(
+      { pkh: VECTOR_PKH, ports: { crypto: silent.port, key: silent.port } },
+      '127.0.0.1',
+    );
     await sleep(100);
     client.close();
     transport.close();
@@ -123,7 +127,9 @@ describe('KEM failures are counted, and the engines keep serving (virtual time)'
     const internal = await discover(pair);
     assert.ok(await answeredWithin(pair, internal, 5));
     assert.equal(pair.server.counters.dropped('handshake: computation failed'), 1);
-    assert.ok(pair.serverLog.some((l) => /handshake: computation failed: KEM library failed/.test(l)));
+    assert.ok(
+      pair.serverLog.some((l) => /handshake: computation failed: KEM library failed/.test(l)),
+    );
   });
 
   it('a client whose encapsulations fail for a while counts them, retries the handshake and connects', async () => {

@@ -50,6 +50,11 @@ describe('liveness (virtual time)', () => {
     const recovered = await timeUntilEchoed(pair, internal, 30_000);
     assert.ok(recovered <= 5_000, `recovered after ${recovered} ms`);
     assert.equal(pair.client.counters.get('plain packets'), 0);
+    assert.equal(
+      pair.client.counters.get('forged key-server answers'),
+      0,
+      'a restarted server with a new ephemeral key in the same slot is no forgery',
+    );
     process.stdout.write(`# recovery after a restart with 03 00: ${recovered} ms\n`);
   });
 
@@ -109,7 +114,9 @@ describe('liveness (virtual time)', () => {
     assert.equal(pair.client.counters.get('early data resent'), 1);
     const latency = answeredAt - handshakeAt;
     assert.ok(latency <= 300, `first answer ${latency} ms after the handshake`);
-    process.stdout.write(`# first answer through a fresh tunnel (early data resent): ${latency} ms\n`);
+    process.stdout.write(
+      `# first answer through a fresh tunnel (early data resent): ${latency} ms\n`,
+    );
   });
 
   it('early data is not resent to a server that confirmed the tunnel', async () => {
