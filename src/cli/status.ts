@@ -16,6 +16,16 @@ interface SessionRow {
   receiveEpoch: number | null;
   packetsIn: number;
   packetsOut: number;
+  fallbackReason?: string | null;
+}
+
+/** A state value as a dotted path: `established.probing`. */
+function stateText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Object.entries(value)
+    .map(([key, inner]) => `${key}.${stateText(inner)}`)
+    .join(', ');
 }
 
 export async function runStatus(role: 'client' | 'server', argv: string[]): Promise<number> {
@@ -44,8 +54,9 @@ export async function runStatus(role: 'client' | 'server', argv: string[]): Prom
       ? `${s.internalAddress} -> ${s.realAddress}`
       : `${s.peer} as ${s.internalAddress}`;
     process.stdout.write(
-      `  ${who}\n    state ${JSON.stringify(s.state)}, ${where}, epochs send ${s.sendEpoch ?? '-'} receive ${s.receiveEpoch ?? '-'}, packets in ${s.packetsIn} out ${s.packetsOut}\n`,
+      `  ${who}\n    state ${stateText(s.state)}, ${where}, epochs send ${s.sendEpoch ?? '-'} receive ${s.receiveEpoch ?? '-'}, packets in ${s.packetsIn} out ${s.packetsOut}\n`,
     );
+    if (s.fallbackReason) process.stdout.write(`    plain fallback: ${s.fallbackReason}\n`);
   }
   const drops = Object.entries(status.counters ?? {}).filter(([name]) => name.startsWith('drop: '));
   if (drops.length > 0)

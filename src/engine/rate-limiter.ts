@@ -2,7 +2,7 @@
  * Token buckets per source, bounding what unauthenticated senders can make an engine do
  * (e.g. handshakes, each costing a McEliece decapsulation). At most `maxSources` buckets
  * are kept; the oldest is forgotten first, so a spoofer rotating addresses costs memory
- * bounded by that number. Time is a parameter (ms).
+ * bounded by that number. An infinite rate means no limit. Time is a parameter (ms).
  */
 
 interface Bucket {
@@ -21,6 +21,7 @@ export class RateLimiter {
 
   /** Takes one token for `source`; false when its bucket is empty. */
   allow(source: string, now: number): boolean {
+    if (this.perSecond === Number.POSITIVE_INFINITY) return true;
     const bucket = this.buckets.get(source);
     if (bucket === undefined) {
       if (this.buckets.size >= this.maxSources) {

@@ -148,7 +148,7 @@ export class ServerEngine {
     this.deliverTo = parseIpv4Address(options.hostAddress ?? options.tunnelAddress ?? '10.42.0.1');
     this.maxSessions = Math.min(options.maxSessions ?? this.pool.capacity, this.pool.capacity);
     this.maxPending = options.maxPendingHandshakes ?? 64;
-    const perSecond = options.handshakesPerSecond ?? 4;
+    const perSecond = options.handshakesPerSecond ?? 20;
     this.handshakeLimiter = new RateLimiter(perSecond, 2 * perSecond);
     this.earlyPackets = new EarlyPacketBuffer(this.clock);
     this.tree = buildKeyTree(suite.sym, keys.mceliecePk, keys.x25519Pk);

@@ -131,11 +131,14 @@ describe('visualizer in a browser', {
         'svg[data-machine=clientSession] g.state.active[data-state="clientSession.established"]',
       ),
     );
-    assert.deepEqual(await active(), ['clientSession.established']);
+    assert.deepEqual(await active(), ['clientSession.established', 'clientSession.established.up']);
     const row = await page.locator('#sessions-body tr').first().textContent();
     assert.match(row ?? '', /established/);
     mkdirSync(OUTPUT, { recursive: true });
-    await page.locator('svg[data-machine=clientSession] g.state.active').scrollIntoViewIfNeeded();
+    await page
+      .locator('svg[data-machine=clientSession] g.state.active')
+      .first()
+      .scrollIntoViewIfNeeded();
     await page.screenshot({ path: SCREENSHOT, fullPage: false });
     process.stdout.write(`# screenshot: ${SCREENSHOT}\n`);
     await page.close();
