@@ -51,6 +51,7 @@ import {
 } from './client-peer.ts';
 import { type EngineClock, seconds, systemClock } from './clock.ts';
 import { Counters } from './counters.ts';
+import { EarlyDataResend } from './early-data.ts';
 import { keepaliveDue } from './keepalive.ts';
 import {
   abortError,
@@ -61,7 +62,7 @@ import {
   transferLevel,
 } from './key-fetch.ts';
 import {
-  earlyDataSettleMs,
+  FORGERY_MEMORY_MS,
   forgeryRecent,
   newLiveness,
   noteAuthenticated,
@@ -74,7 +75,12 @@ import type { EngineLog, LogLevel } from './log.ts';
 import { resolveServerPorts } from './port-lookup.ts';
 import { PrekeyCache } from './prekey-cache.ts';
 import { SessionEventBus } from './session-events.ts';
-import type { Datagram, DatagramTransport, TxtResolver } from './transport.ts';
+import {
+  closableSender,
+  type Datagram,
+  type DatagramTransport,
+  type TxtResolver,
+} from './transport.ts';
 
 export type { ClientSessionInfo } from './client-peer.ts';
 
@@ -134,8 +140,15 @@ export class ClientEngine {
   /** Addresses handed out in a DNS answer whose session is being created. */
   private readonly pendingAddresses = new Map<string, number>();
   private closed = false;
+  /** Every datagram the engine sends goes here: nothing leaves after close(). */
+  private readonly send: (data: Uint8Array, address: string, port: number) => void;
 
   constructor(private readonly options: ClientEngineOptions) {
+    this.send = closableSender(
+      options.transport,
+      () => this.closed,
+      () => this.counters.drop('send after close'),
+    );
     this.clock = options.clock ?? systemClock;
     this.events = new SessionEventBus(this.clock);
     this.random = options.random ?? defaultRandom;
@@ -235,7 +248,7 @@ export class ClientEngine {
       peer.actor.stop();
       peer.dataPlane.close();
       peer.prekeys?.close();
-      this.cancelEarlyData(peer);
+      peer.earlyData.cancel();
     }
     this.subscription.unsubscribe();
     for (const subject of [this.inner, this.plain, this.routes, this.keyResponses])
@@ -246,15 +259,6 @@ export class ClientEngine {
 
   private log(message: string, level: LogLevel = 'info'): void {
     this.options.log?.(message, level);
-  }
-
-  /** Every datagram the engine sends goes here: nothing leaves after close(). */
-  private send(data: Uint8Array, address: string, port: number): void {
-    if (this.closed) {
-      this.counters.drop('send after close');
-      return;
-    }
-    this.options.transport.send(data, address, port);
   }
 
   private findPeer(nameOrAddress: string): ClientPeer | undefined {
@@ -325,7 +329,7 @@ export class ClientEngine {
       handshakeStartedAt: null,
       lastHandshakeAt: null,
       lastHandshakeMs: null,
-      earlyData: null,
+      earlyData: new EarlyDataResend(this.clock),
       liveness: newLiveness(),
       sendEpoch: 0,
       receiveEpoch: 0,
@@ -551,36 +555,25 @@ export class ClientEngine {
     this.counters.add('liveness: probes sent');
   }
 
-  /**
-   * The first packets of a new tunnel went out right behind the handshake (0-RTT). A
-   * server that drops data overtaking its handshake (the deployed one does) loses them,
-   * (and answers nothing), so they are kept and resent once if nothing authenticated came
-   * back after a settle time of twice the key server's round trip (50–250 ms).
-   */
+  /** The first packets of a fresh tunnel: sent once more if nothing answered them. */
   private keepEarlyData(peer: ClientPeer, packets: readonly Uint8Array[]): void {
-    if (!peer.awaitingConfirmation || peer.tunnelId === null) return;
-    this.cancelEarlyData(peer);
-    const tunnelId = peer.tunnelId;
-    const flushedAt = this.clock.now();
-    const timer = this.clock.setTimeout(() => {
-      const early = peer.earlyData;
-      peer.earlyData = null;
-      if (this.closed || early === null || peer.tunnelId !== tunnelId) return;
-      if (peer.liveness.lastAuthenticated >= early.flushedAt) return;
-      for (const packet of early.packets) this.sealAndSend(peer, packet);
-      this.counters.add('early data resent', early.packets.length);
-    }, earlyDataSettleMs(peer.keyServerRttMs));
-    peer.earlyData = { tunnelId, packets, flushedAt, timer };
-  }
-
-  private cancelEarlyData(peer: ClientPeer): void {
-    if (peer.earlyData !== null) this.clock.clearTimeout(peer.earlyData.timer);
-    peer.earlyData = null;
+    if (!peer.awaitingConfirmation || peer.tunnel === null) return;
+    const tunnel = peer.tunnel;
+    peer.earlyData.keep(
+      packets,
+      peer.keyServerRttMs,
+      (sentAt) => peer.liveness.lastAuthenticated >= sentAt,
+      (early) => {
+        if (this.closed || peer.tunnel !== tunnel) return;
+        for (const packet of early) this.sealAndSend(peer, packet);
+        this.counters.add('early data resent', early.length);
+      },
+    );
   }
 
   private dropTunnel(peer: ClientPeer): void {
     if (peer.tunnelId !== null) this.byTunnel.delete(peer.tunnelId);
-    this.cancelEarlyData(peer);
+    peer.earlyData.cancel();
     peer.tunnel?.close();
     peer.tunnel = null;
     peer.tunnelId = null;
@@ -714,7 +707,7 @@ export class ClientEngine {
         continue;
       if (!Number.isFinite(peer.liveness.forgeryAt))
         this.log(
-          `${peer.name}: forged key-server answer (${what}); plain fallback disabled for 120 s`,
+          `${peer.name}: forged key-server answer (${what}); plain fallback disabled for ${FORGERY_MEMORY_MS / 1000} s`,
           'warn',
         );
       peer.liveness.forgeryAt = now;

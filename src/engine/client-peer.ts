@@ -11,24 +11,17 @@ import type { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
 import type { Pq1Announcement } from '../protocol/names.ts';
 import type { TunnelSession } from '../protocol/tunnel-session.ts';
 import type { SessionDataPlane } from '../streams/data-policy.ts';
+import type { EarlyDataResend } from './early-data.ts';
 import type { KeepaliveTimes } from './keepalive.ts';
 import type { KeyServerEndpoint } from './key-fetch.ts';
 import type { PeerLiveness } from './liveness.ts';
 import type { PrekeyCache } from './prekey-cache.ts';
 
-export interface TrafficCounts {
+interface TrafficCounts {
   packetsIn: number;
   packetsOut: number;
   bytesIn: number;
   bytesOut: number;
-}
-
-/** First packets of a new tunnel, kept to be resent once if nothing answered them. */
-export interface EarlyData {
-  tunnelId: string;
-  packets: readonly Uint8Array[];
-  flushedAt: number;
-  timer: unknown;
 }
 
 export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
@@ -57,7 +50,7 @@ export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
   handshakeStartedAt: number | null;
   lastHandshakeAt: number | null;
   lastHandshakeMs: number | null;
-  earlyData: EarlyData | null;
+  earlyData: EarlyDataResend;
   liveness: PeerLiveness;
   actor: Actor<typeof clientSessionMachine>;
   dataPlane: SessionDataPlane;

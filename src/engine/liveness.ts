@@ -23,10 +23,6 @@ export interface PeerLiveness {
 
 export const FORGERY_MEMORY_MS = 120_000;
 
-/** Early data is resent after this long without an authenticated data answer. */
-const EARLY_DATA_MIN_SETTLE_MS = 50;
-const EARLY_DATA_MAX_SETTLE_MS = 250;
-
 export function newLiveness(): PeerLiveness {
   return {
     lastAuthenticated: Number.NEGATIVE_INFINITY,
@@ -65,14 +61,4 @@ export function reconnectAllowed(liveness: PeerLiveness, now: number): boolean {
 
 export function forgeryRecent(liveness: PeerLiveness, now: number): boolean {
   return now - liveness.forgeryAt < FORGERY_MEMORY_MS;
-}
-
-/**
- * How long to wait for an authenticated answer before resending the first queued packets
- * of a new tunnel: twice the key server's round trip, within [50, 250] ms — long enough
- * for a server to finish the handshake that the data overtook.
- */
-export function earlyDataSettleMs(keyServerRttMs: number | null): number {
-  const doubled = 2 * (keyServerRttMs ?? EARLY_DATA_MAX_SETTLE_MS);
-  return Math.min(EARLY_DATA_MAX_SETTLE_MS, Math.max(EARLY_DATA_MIN_SETTLE_MS, doubled));
 }

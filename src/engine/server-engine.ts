@@ -37,7 +37,7 @@ import { type KeepaliveTimes, keepaliveDue } from './keepalive.ts';
 import type { EngineLog, LogLevel } from './log.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { SessionEventBus } from './session-events.ts';
-import type { Datagram, DatagramTransport } from './transport.ts';
+import { closableSender, type Datagram, type DatagramTransport } from './transport.ts';
 
 export interface ServerKeys {
   mceliecePk: Uint8Array;
@@ -138,8 +138,15 @@ export class ServerEngine {
   /** 0-RTT packets that overtook their handshake (still being decapsulated). */
   private readonly earlyPackets: EarlyPacketBuffer;
   private closed = false;
+  /** Every datagram the engine sends on the crypto port goes here: nothing after close(). */
+  private readonly send: (data: Uint8Array, address: string, port: number) => void;
 
   constructor(private readonly options: ServerEngineOptions) {
+    this.send = closableSender(
+      options.cryptoTransport,
+      () => this.closed,
+      () => this.counters.drop('send after close'),
+    );
     const { suite, keys } = options;
     this.clock = options.clock ?? systemClock;
     this.events = new SessionEventBus(this.clock);
@@ -216,15 +223,6 @@ export class ServerEngine {
 
   private log(message: string, level: LogLevel = 'info'): void {
     this.options.log?.(message, level);
-  }
-
-  /** Every datagram the engine sends on the crypto port goes here: nothing after close(). */
-  private send(data: Uint8Array, address: string, port: number): void {
-    if (this.closed) {
-      this.counters.drop('send after close');
-      return;
-    }
-    this.options.cryptoTransport.send(data, address, port);
   }
 
   private startRotation(firstKeysReady: () => void): Actor<typeof ephemeralRotationMachine> {

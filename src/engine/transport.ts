@@ -21,3 +21,18 @@ export interface TxtResolver {
   /** The TXT strings of `name` (each record's chunks joined); rejects when there are none. */
   resolveTxt(name: string): Promise<string[]>;
 }
+
+/**
+ * The one way an engine sends: through `transport` until `isClosed()` says the engine is
+ * closed; after that nothing leaves, and every refused send is counted.
+ */
+export function closableSender(
+  transport: DatagramTransport,
+  isClosed: () => boolean,
+  countRefused: () => void,
+): (data: Uint8Array, address: string, port: number) => void {
+  return (data, address, port) => {
+    if (isClosed()) countRefused();
+    else transport.send(data, address, port);
+  };
+}

@@ -7,13 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AnyEventObject, fromPromise } from 'xstate';
-import { clientSessionMachine } from '../../src/actors/client-session.ts';
-import { staticKeyDownloadMachine } from '../../src/actors/static-key-download.ts';
+import type { AnyEventObject } from 'xstate';
+import { clientModel } from '../support/client-model.ts';
 import { exerciseModel, recordCoverage, type Variant } from '../support/model-coverage.ts';
-
-const NEVER = fromPromise(() => new Promise<void>(() => {}));
-const NEVER_LEVEL = fromPromise<void, { depth: number }>(() => new Promise<void>(() => {}));
 
 interface Environment {
   tunnelDead: boolean;
@@ -48,22 +44,12 @@ const ENVIRONMENTS: Environment[] = [
 ];
 
 function modelMachine(env: Environment) {
-  return clientSessionMachine.provide({
-    actors: {
-      resolvePorts: NEVER,
-      fetchEphemeralKey: NEVER,
-      sendHandshake: NEVER,
-      staticKeyDownload: staticKeyDownloadMachine.provide({
-        actors: { transferLevel: NEVER_LEVEL },
-      }),
-    },
-    guards: {
-      tunnelDead: () => env.tunnelDead,
-      peerUnresponsive: () => env.peerUnresponsive,
-      probeAnswered: () => env.probeAnswered,
-      noticeReconnectAllowed: () => env.noticeReconnectAllowed,
-      forgedAnswersSeen: () => env.forgedAnswersSeen,
-    },
+  return clientModel({
+    tunnelDead: () => env.tunnelDead,
+    peerUnresponsive: () => env.peerUnresponsive,
+    probeAnswered: () => env.probeAnswered,
+    noticeReconnectAllowed: () => env.noticeReconnectAllowed,
+    forgedAnswersSeen: () => env.forgedAnswersSeen,
   });
 }
 

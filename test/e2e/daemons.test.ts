@@ -14,6 +14,7 @@ import {
   startServerDaemon,
   startWebServer,
 } from '../../demo/scenario.ts';
+import { clientStatus } from '../support/daemon-status.ts';
 
 const ROOT = process.getuid?.() === 0;
 const TRACE = '/tmp/pqconnect-e2e-trace.jsonl';
@@ -29,19 +30,6 @@ async function curl(
     ['-sS', '--max-time', String(maxTime), url],
     (maxTime + 5) * 1000,
   );
-}
-
-async function clientStatus(
-  lab: Lab,
-): Promise<{ workerPid: number; sessions: { state: unknown }[] }> {
-  const result = await lab.run(lab.client, process.execPath, [
-    '--import',
-    'tsx',
-    'src/cli/pqconnect.ts',
-    'status',
-    '--json',
-  ]);
-  return JSON.parse(result.stdout);
 }
 
 async function stopDaemon(lab: Lab, name: 'client' | 'server'): Promise<void> {

@@ -19,27 +19,12 @@ import {
   startServerDaemon,
   startWebServer,
 } from '../../demo/scenario.ts';
+import { clientStatus } from '../support/daemon-status.ts';
 
 const ROOT = process.getuid?.() === 0;
 const SERVER = '10.77.0.2';
 /** A UDP datagram of 2 bytes is 30 bytes of IPv4: the server's `03 00`. */
 const NOTICE_FROM_SERVER = ['-p', 'udp', '--sport', '42424', '-m', 'length', '--length', '30'];
-
-interface Status {
-  sessions: { state: unknown; name: string }[];
-  counters: Record<string, number>;
-}
-
-async function clientStatus(lab: Lab): Promise<Status> {
-  const result = await lab.run(lab.client, process.execPath, [
-    '--import',
-    'tsx',
-    'src/cli/pqconnect.ts',
-    'status',
-    '--json',
-  ]);
-  return JSON.parse(result.stdout);
-}
 
 function isEstablished(state: unknown): boolean {
   return typeof state === 'object' && state !== null && 'established' in state;

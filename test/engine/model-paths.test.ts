@@ -10,10 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AnyEventObject, fromPromise } from 'xstate';
+import type { AnyEventObject } from 'xstate';
 import { adjacencyMapToArray, getAdjacencyMap, getShortestPaths } from 'xstate/graph';
-import { clientSessionMachine } from '../../src/actors/client-session.ts';
-import { staticKeyDownloadMachine } from '../../src/actors/static-key-download.ts';
+import { type ClientModelGuards, clientModel } from '../support/client-model.ts';
 import { discover, stateOf } from '../support/engine-flows.ts';
 import {
   CLIENT_ADDRESS,
@@ -23,16 +22,13 @@ import {
   udpPacket,
 } from '../support/engine-harness.ts';
 
-const NEVER = fromPromise(() => new Promise<void>(() => {}));
-const NEVER_LEVEL = fromPromise<void, { depth: number }>(() => new Promise<void>(() => {}));
-
 /**
  * The server's behaviour a model assumes, as the values of the chart's environment
  * guards: a healthy server (every edge is replayed), a tunnel left to die, and a server
  * that stops answering (only the liveness edges out of `established` are replayed).
  */
 type Environment = 'healthy' | 'dead tunnel' | 'unresponsive server';
-const GUARDS: Record<Environment, Record<string, () => boolean>> = {
+const GUARDS: Record<Environment, ClientModelGuards> = {
   healthy: { tunnelDead: () => false },
   'dead tunnel': { tunnelDead: () => true },
   'unresponsive server': {
@@ -46,20 +42,6 @@ const LIVENESS_EVENTS = new Set([
   'xstate.after.LIVENESS_TICK.clientSession.established.up',
   'xstate.after.PROBE_TIMEOUT.clientSession.established.probing',
 ]);
-
-function modelFor(environment: Environment) {
-  return clientSessionMachine.provide({
-    actors: {
-      resolvePorts: NEVER,
-      fetchEphemeralKey: NEVER,
-      sendHandshake: NEVER,
-      staticKeyDownload: staticKeyDownloadMachine.provide({
-        actors: { transferLevel: NEVER_LEVEL },
-      }),
-    },
-    guards: GUARDS[environment],
-  });
-}
 
 /** The events the environment can make happen, and how. */
 const DRIVABLE: AnyEventObject[] = [
@@ -194,7 +176,7 @@ for (const [environment, strict] of [
   ['unresponsive server', false],
 ] as const) {
   describe(`model paths against the engine (${environment}, ${strict ? 'strict' : 'plain fallback allowed'})`, () => {
-    const model = modelFor(environment);
+    const model = clientModel(GUARDS[environment]);
     const input = {
       name: 'pq1',
       realAddress: SERVER_ADDRESS,
