@@ -51,6 +51,21 @@ describe('command-line tools', () => {
     ['pqconnect', ['viz'], /give --out DIR \(static charts\) or --live/],
     [
       'pqconnect',
+      ['--run-dir', 'relative/dir'],
+      /--run-dir: must be an absolute directory path: "relative\/dir"/,
+    ],
+    [
+      'pqconnect-server',
+      ['--run-dir', '/tmp/a\nb'],
+      /--run-dir: must be an absolute directory path: "\/tmp\/a\\nb"/,
+    ],
+    [
+      'pqconnect',
+      ['status', '--run-dir', 'x'],
+      /--run-dir: must be an absolute directory path: "x"/,
+    ],
+    [
+      'pqconnect',
       ['viz', '--live', '--role', 'router'],
       /--role: must be one of client, server: router/,
     ],

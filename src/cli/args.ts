@@ -2,8 +2,10 @@
  * Command-line parsing shared by the pqconnect tools: node:util parseArgs in strict mode,
  * typed converters, and one-line errors naming the problem (exit status 2).
  */
+
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { DEFAULT_RUN_DIR } from '../io/control-socket.ts';
 import { parseIpv4Address } from '../protocol/ipv4.ts';
 
 export class UsageError extends Error {}
@@ -60,6 +62,15 @@ export function interfaceOption(value: string | undefined, fallback: string): st
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name))
     throw new UsageError(`--interface: invalid interface name: ${name}`);
   return name;
+}
+
+/** `--run-dir`: an absolute directory path without control characters. */
+export function runDirOption(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_RUN_DIR;
+  const control = [...value].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  if (!value.startsWith('/') || control || value.length > 200)
+    throw new UsageError(`--run-dir: must be an absolute directory path: ${JSON.stringify(value)}`);
+  return value.replace(/\/+$/, '') || '/';
 }
 
 export function choiceOption<T extends string>(

@@ -3,16 +3,19 @@
  * client UDP port, diverts DNS answers into NFQUEUE, starts the unprivileged worker with
  * those descriptors, and carries out the worker's few requests: DNS verdicts (a late or
  * missing verdict lets the original answer through) and plain-fallback NAT rules (each
- * validated). Everything it installs is removed at exit, and stale rules at start.
+ * validated). Everything it installs is removed at exit, and stale rules at start — after
+ * the instance lock is taken, so a second instance changes nothing.
  */
 import { readFile } from 'node:fs/promises';
 import { AddressPool } from '../engine/address-pool.ts';
+import { controlSocketPath } from '../io/control-socket.ts';
 import {
   detectFirewall,
   type PlainRoute,
   removeStaleRules,
   validatePlainRoute,
 } from '../io/firewall.ts';
+import { checkRunDirectoryFree, takeInstanceLock } from '../io/instance-lock.ts';
 import { nativeIo } from '../io/native-io.ts';
 import { createTun } from '../io/tun-device.ts';
 import { FIRST_PASSED_FD, lookupUser } from '../io/worker-process.ts';
@@ -26,6 +29,7 @@ import {
   portOption,
   prefixOption,
   printVersion,
+  runDirOption,
   UsageError,
 } from './args.ts';
 import type { FromWorker } from './ipc.ts';
@@ -50,6 +54,8 @@ Options:
       --user NAME         unprivileged user for the worker (default pqconnect)
       --backend NAME      crypto backend: auto, fast, portable (default auto)
       --trace FILE        append every state transition to FILE as JSON lines
+      --run-dir DIR       control socket directory (default /run/pqconnect); give each
+                          instance its own, e.g. one per network namespace
   -v, --verbose           log every session transition
   -h, --help              show this help
       --version           show the version
@@ -70,6 +76,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     user: { type: 'string' },
     backend: { type: 'string' },
     trace: { type: 'string' },
+    'run-dir': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
     version: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -93,8 +100,11 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     ['auto', 'fast', 'portable'] as const,
     'auto',
   );
+  const runDir = runDirOption(options['run-dir']);
   if (process.getuid?.() !== 0)
     throw new UsageError('must run as root (it creates a TUN device and firewall rules)');
+  const lock = await takeInstanceLock('pqconnect/client');
+  await checkRunDirectoryFree(controlSocketPath('client', runDir), runDir);
   const user = await lookupUser(options.user ?? 'pqconnect');
   const pool = new AddressPool(tunnelAddress, prefixLength);
   const network = `${formatIpv4Address(pool.network)}/${prefixLength}`;
@@ -106,6 +116,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     );
   }
   const daemon = new PrivilegedDaemon('client', log);
+  daemon.onShutdown(() => lock.release());
   const io = nativeIo();
 
   await removeStaleRules();
@@ -193,7 +204,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
     io.nfqueueClose(queueHandle);
   });
   await firewall.installDnsInterception(queue, bottle);
-  await daemon.serveStatus(user.gid);
+  await daemon.serveStatus(user.gid, runDir);
   log(
     `client up: ${tun.name} ${tunnelAddress}/${prefixLength}, UDP port ${udp.port}, DNS answers via NFQUEUE ${queue}`,
   );

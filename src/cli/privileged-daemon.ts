@@ -9,9 +9,10 @@ import type { Server } from 'node:net';
 import { concat, defer, from, Subject } from 'rxjs';
 import { type Actor, createActor } from 'xstate';
 import { daemonSupervisorMachine } from '../actors/daemon-supervisor.ts';
+import { errorText } from '../actors/error-text.ts';
 import { systemClock } from '../engine/clock.ts';
 import { SessionEventBus, type SessionTransition } from '../engine/session-events.ts';
-import { controlSocketPath, serveControlSocket } from '../io/control-socket.ts';
+import { serveControlSocket } from '../io/control-socket.ts';
 import { WorkerProcess, type WorkerUser } from '../io/worker-process.ts';
 import type { FromWorker, ToWorker } from './ipc.ts';
 
@@ -123,8 +124,8 @@ export class PrivilegedDaemon {
     this.worker?.send(message);
   }
 
-  async serveStatus(gid: number): Promise<void> {
-    this.controlServer = await serveControlSocket(controlSocketPath(this.role), gid, (command) => {
+  async serveStatus(gid: number, runDir: string): Promise<void> {
+    this.controlServer = await serveControlSocket(runDir, this.role, gid, (command) => {
       if (command === 'status') return { once: this.workerStatus() };
       if (command === 'watch') {
         return {
@@ -156,14 +157,25 @@ export class PrivilegedDaemon {
     });
   }
 
-  /** Appends every transition to `path` as JSON lines (created 0600; no key material). */
+  /**
+   * Appends every transition to `path` as JSON lines (created 0600; no key material). A
+   * failed write (a full disk) is logged once and ends the trace; the daemon carries on.
+   */
   async recordTrace(path: string): Promise<void> {
     const file = await open(path, 'a', 0o600);
+    let writes = Promise.resolve();
     const subscription = this.transitions.subscribe((t) => {
-      void file.appendFile(`${JSON.stringify(t)}\n`);
+      writes = writes
+        .then(() => file.appendFile(`${JSON.stringify(t)}\n`))
+        .catch((error: unknown) => {
+          if (subscription.closed) return;
+          subscription.unsubscribe();
+          this.log(`trace file ${path}: ${errorText(error)}; tracing stopped`);
+        });
     });
     this.onShutdown(async () => {
       subscription.unsubscribe();
+      await writes;
       await file.close();
     });
   }

@@ -5,6 +5,8 @@
  * TUN device, and starts the unprivileged worker with the keys and descriptors.
  */
 
+import { controlSocketPath } from '../io/control-socket.ts';
+import { checkRunDirectoryFree, takeInstanceLock } from '../io/instance-lock.ts';
 import {
   configDirFor,
   DEFAULT_KEY_DIR,
@@ -23,6 +25,7 @@ import {
   portOption,
   prefixOption,
   printVersion,
+  runDirOption,
   UsageError,
 } from './args.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
@@ -42,6 +45,8 @@ Options:
       --user NAME         unprivileged user for the worker (default pqconnect)
       --backend NAME      crypto backend: auto, fast, portable (default auto)
       --trace FILE        append every state transition to FILE as JSON lines
+      --run-dir DIR       control socket directory (default /run/pqconnect); give each
+                          instance its own, e.g. one per network namespace
   -h, --help              show this help
       --version           show the version
 `;
@@ -60,6 +65,7 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
     user: { type: 'string' },
     backend: { type: 'string' },
     trace: { type: 'string' },
+    'run-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (options.help) {
@@ -82,14 +88,18 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
     ['auto', 'fast', 'portable'] as const,
     'auto',
   );
+  const runDir = runDirOption(options['run-dir']);
   if (process.getuid?.() !== 0)
     throw new UsageError('must run as root (it creates a TUN device and binds the ports)');
+  const lock = await takeInstanceLock('pqconnect/server');
+  await checkRunDirectoryFree(controlSocketPath('server', runDir), runDir);
   const keys = await readServerKeys(keyDir);
   const user = await lookupUser(options.user ?? 'pqconnect');
 
   const log = (message: string) =>
     process.stderr.write(`pqconnect-server[${process.pid}]: ${message}\n`);
   const daemon = new PrivilegedDaemon('server', log);
+  daemon.onShutdown(() => lock.release());
   const io = nativeIo();
   const crypto = io.udpBind('0.0.0.0', cryptoPort);
   daemon.onShutdown(() => io.closeFd(crypto.fd));
@@ -119,7 +129,7 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
   });
   for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
   await daemon.workerReady();
-  await daemon.serveStatus(user.gid);
+  await daemon.serveStatus(user.gid, runDir);
   log(
     `server up: ${tun.name} ${tunnelAddress}/${prefixLength}, crypto port ${crypto.port}, key port ${keyServer.port}`,
   );

@@ -3,7 +3,7 @@
  * over its control socket and prints the sessions (state, addresses, epochs, packets).
  */
 import { controlSocketPath, queryControlSocket } from '../io/control-socket.ts';
-import { parse } from './args.ts';
+import { parse, runDirOption } from './args.ts';
 
 interface SessionRow {
   name?: string;
@@ -29,14 +29,19 @@ function stateText(value: unknown): string {
 }
 
 export async function runStatus(role: 'client' | 'server', argv: string[]): Promise<number> {
-  const options = parse(argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const options = parse(argv, {
+    json: { type: 'boolean' },
+    'run-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (options.help) {
     process.stdout.write(
-      `Usage: ${role === 'client' ? 'pqconnect' : 'pqconnect-server'} status [--json]\n`,
+      `Usage: ${role === 'client' ? 'pqconnect' : 'pqconnect-server'} status [--json] [--run-dir DIR]\n`,
     );
     return 0;
   }
-  const status = (await queryControlSocket(controlSocketPath(role), 'status')) as {
+  const socket = controlSocketPath(role, runDirOption(options['run-dir']));
+  const status = (await queryControlSocket(socket, 'status')) as {
     error?: string;
     sessions?: SessionRow[];
     counters?: Record<string, number>;

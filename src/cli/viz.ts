@@ -11,10 +11,10 @@ import type { SessionTransition } from '../engine/session-events.ts';
 import { controlSocketPath, queryControlSocket, watchControlSocket } from '../io/control-socket.ts';
 import { exportCharts } from '../viz/export.ts';
 import { startLiveServer } from '../viz/live-server.ts';
-import { choiceOption, parse, portOption, UsageError } from './args.ts';
+import { choiceOption, parse, portOption, runDirOption, UsageError } from './args.ts';
 
 export const VIZ_HELP = `Usage: pqconnect viz --out DIR [--coverage FILE] [--trace FILE]
-       pqconnect viz --live [--port PORT] [--role client|server]
+       pqconnect viz --live [--port PORT] [--role client|server] [--run-dir DIR]
 
   --out DIR         write index.html (self-contained) and .mmd, .dot, .json per machine
   --coverage FILE   mark the transitions the model-based tests exercised (JSON)
@@ -22,6 +22,7 @@ export const VIZ_HELP = `Usage: pqconnect viz --out DIR [--coverage FILE] [--tra
   --live            serve the page on 127.0.0.1 with the running daemon's sessions
   --port PORT       port for --live (default 8042)
   --role ROLE       which daemon to watch: client or server (default client)
+  --run-dir DIR     the daemon's control socket directory (default /run/pqconnect)
 `;
 
 function isTransition(value: unknown): value is SessionTransition {
@@ -36,6 +37,7 @@ export async function runViz(argv: string[]): Promise<number> {
     live: { type: 'boolean' },
     port: { type: 'string' },
     role: { type: 'string' },
+    'run-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (options.help) {
@@ -45,7 +47,7 @@ export async function runViz(argv: string[]): Promise<number> {
   if (options.live) {
     const role = choiceOption(options.role, 'role', ['client', 'server'] as const, 'client');
     const port = portOption(options.port, 'port', 8042);
-    const socket = controlSocketPath(role);
+    const socket = controlSocketPath(role, runDirOption(options['run-dir']));
     await queryControlSocket(socket, 'status');
     const server = await startLiveServer(
       {

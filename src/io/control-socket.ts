@@ -1,29 +1,34 @@
 /**
- * The daemon's local control socket: a Unix socket in /run/pqconnect readable only by root
- * and the pqconnect group. A client writes one command line and reads either one JSON
+ * The daemon's local control socket: a Unix socket in the run directory (/run/pqconnect
+ * unless `--run-dir` says otherwise) readable only by root and the pqconnect group. A client writes one command line and reads either one JSON
  * document ("status") or a stream of JSON lines until it hangs up ("watch": session
  * transitions). No key material ever goes through it.
  */
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { Observable } from 'rxjs';
+import { checkRunDirectoryFree } from './instance-lock.ts';
 
-export const RUN_DIR = '/run/pqconnect';
+/** Where the control sockets live unless `--run-dir` says otherwise (systemd's RuntimeDirectory). */
+export const DEFAULT_RUN_DIR = '/run/pqconnect';
 
-export function controlSocketPath(role: 'client' | 'server'): string {
-  return `${RUN_DIR}/${role}.sock`;
+export function controlSocketPath(role: 'client' | 'server', runDir = DEFAULT_RUN_DIR): string {
+  return `${runDir}/${role}.sock`;
 }
 
 /** A command's answer: one document, or a stream of documents. */
 export type ControlAnswer = { once: Promise<unknown> } | { stream: Observable<unknown> };
 
 export async function serveControlSocket(
-  path: string,
+  runDir: string,
+  role: 'client' | 'server',
   gid: number,
   handle: (command: string) => ControlAnswer,
 ): Promise<Server> {
-  await mkdir(RUN_DIR, { recursive: true, mode: 0o750 });
-  await chown(RUN_DIR, 0, gid);
+  const path = controlSocketPath(role, runDir);
+  await mkdir(runDir, { recursive: true, mode: 0o750 });
+  await chown(runDir, 0, gid);
+  await checkRunDirectoryFree(path, runDir);
   await rm(path, { force: true });
   const server = createServer((socket) => {
     let buffer = '';
