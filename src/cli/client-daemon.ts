@@ -145,7 +145,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   };
 
   const onWorker = (message: FromWorker) => {
-    if (message.type === 'ready') log(message.summary);
+    if (message.type === 'ready') log(`worker ready: ${message.summary}`);
     else if (message.type === 'dns-verdict') {
       verdict(message.id, message.payload instanceof Uint8Array ? message.payload : null);
     } else if (message.type === 'route') void applyRoute(message);

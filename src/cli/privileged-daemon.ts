@@ -1,8 +1,9 @@
 /**
  * What both daemons' root parts share: start the unprivileged worker with the file
  * descriptors it needs, relay status queries from the control socket, and shut down
- * cleanly on SIGINT/SIGTERM or when the worker dies — running every registered cleanup
- * (rules, devices, sockets) exactly once, in reverse order.
+ * cleanly on SIGINT/SIGTERM, when the worker dies or when it breaks the protocol —
+ * running every registered cleanup (rules, devices, sockets) exactly once, in reverse
+ * order. What root keeps for the worker is bounded: 500 transitions of at most 8 KiB.
  */
 import { open } from 'node:fs/promises';
 import type { Server } from 'node:net';
@@ -14,7 +15,7 @@ import { systemClock } from '../engine/clock.ts';
 import { SessionEventBus, type SessionTransition } from '../engine/session-events.ts';
 import { serveControlSocket } from '../io/control-socket.ts';
 import { WorkerProcess, type WorkerUser } from '../io/worker-process.ts';
-import type { FromWorker, ToWorker } from './ipc.ts';
+import { decodeFromWorker, type FromWorker, MAX_FROM_WORKER_BYTES, type ToWorker } from './ipc.ts';
 
 export type Logger = (message: string) => void;
 
@@ -22,7 +23,7 @@ const RECENT_TRANSITIONS = 500;
 
 export class PrivilegedDaemon {
   private readonly cleanups: (() => Promise<void> | void)[] = [];
-  private worker: WorkerProcess | null = null;
+  private worker: WorkerProcess<FromWorker, ToWorker> | null = null;
   private readonly statusWaiters = new Map<number, (status: unknown) => void>();
   private nextStatusId = 1;
   private stopping: Promise<void> | null = null;
@@ -69,27 +70,47 @@ export class PrivilegedDaemon {
     this.cleanups.push(cleanup);
   }
 
+  /**
+   * Starts the worker (PQCONNECT_TEST_WORKER names another script, for the hostile-worker
+   * tests; it runs as the same unprivileged user). A message that breaks the protocol
+   * stops the worker and shuts the daemon down cleanly, with one log line.
+   */
   startWorker(
     user: WorkerUser,
     fds: number[],
     onMessage: (message: FromWorker) => void,
-  ): WorkerProcess {
-    const worker = new WorkerProcess(user, fds, (message) => {
-      if (message.type === 'ready') {
-        this.supervisor.send({ type: 'WORKER_READY' });
-        this.markReady();
-      }
-      if (message.type === 'transition') {
-        this.transitions.next(message.transition);
-        return;
-      }
-      if (message.type === 'status') {
-        this.statusWaiters.get(message.id)?.(message.status);
-        this.statusWaiters.delete(message.id);
-        return;
-      }
-      onMessage(message);
-    });
+  ): WorkerProcess<FromWorker, ToWorker> {
+    const worker = new WorkerProcess<FromWorker, ToWorker>(
+      user,
+      fds,
+      {
+        maxFrameBytes: MAX_FROM_WORKER_BYTES,
+        decode: decodeFromWorker,
+        onMessage: (message) => {
+          if (message.type === 'ready') {
+            this.supervisor.send({ type: 'WORKER_READY' });
+            this.markReady();
+          }
+          if (message.type === 'transition') {
+            this.transitions.next(message.transition);
+            return;
+          }
+          if (message.type === 'status') {
+            this.statusWaiters.get(message.id)?.(message.status);
+            this.statusWaiters.delete(message.id);
+            return;
+          }
+          onMessage(message);
+        },
+        onLogLine: (line) => process.stderr.write(`pqconnect-worker[${worker.pid}]: ${line}\n`),
+        onViolation: (reason) => {
+          if (this.stopping !== null) return;
+          this.log(`the worker sent ${reason}; stopping it and shutting down`);
+          void this.shutdown(1);
+        },
+      },
+      process.env.PQCONNECT_TEST_WORKER,
+    );
     this.worker = worker;
     this.supervisor.send({ type: 'WORKER_STARTED', pid: worker.pid ?? -1 });
     this.log(`worker started as ${user.name} (uid ${user.uid}, pid ${worker.pid})`);
@@ -188,7 +209,7 @@ export class PrivilegedDaemon {
   shutdown(code: number): Promise<void> {
     this.stopping ??= (async () => {
       this.supervisor.send({ type: 'STOP', reason: code === 0 ? 'signal' : 'failure' });
-      await this.worker?.stop();
+      await this.worker?.stop({ type: 'stop' });
       for (const cleanup of this.cleanups.reverse()) {
         try {
           await cleanup();

@@ -110,7 +110,7 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
 
   if (options.trace !== undefined) await daemon.recordTrace(options.trace);
   daemon.startWorker(user, [tun.fd, crypto.fd, keyServer.fd], (message) => {
-    if (message.type === 'ready') log(message.summary);
+    if (message.type === 'ready') log(`worker ready: ${message.summary}`);
   });
   daemon.send({
     type: 'start',

@@ -1,24 +1,36 @@
 /**
  * The unprivileged worker: runs the client or server engine on the TUN and UDP file
  * descriptors the root part passed it, judges intercepted DNS answers, and asks root for
- * plain-fallback routes. It never opens files, devices or privileged ports itself.
+ * plain-fallback routes. It never opens files, devices or privileged ports itself. It
+ * talks to root over the frame channel at fd 3 and stops when root closes it.
  */
 
+import { Socket } from 'node:net';
 import { errorText } from '../actors/error-text.ts';
 import { createCryptoSuite } from '../crypto/suite.ts';
 import { ClientEngine } from '../engine/client-engine.ts';
 import type { EngineLog } from '../engine/log.ts';
 import { ServerEngine } from '../engine/server-engine.ts';
 import { tunFdPort, udpFdTransport } from '../io/fd-transports.ts';
+import { FrameChannel } from '../io/frame-channel.ts';
+import { CHANNEL_FD } from '../io/worker-process.ts';
 import { rewriteDnsDatagram } from '../streams/dns-datagram.ts';
-import type { ClientWorkerConfig, FromWorker, ServerWorkerConfig, ToWorker } from './ipc.ts';
+import {
+  type ClientWorkerConfig,
+  decodeToWorker,
+  type FromWorker,
+  MAX_TO_WORKER_BYTES,
+  type ServerWorkerConfig,
+  type ToWorker,
+} from './ipc.ts';
 
 function send(message: FromWorker): void {
-  process.send?.(message);
+  channel.send(message);
 }
 
+/** One line for root, which prefixes it with this process's name and pid. */
 function log(message: string): void {
-  process.stderr.write(`pqconnect-worker[${process.pid}]: ${message}\n`);
+  process.stderr.write(`${message}\n`);
 }
 
 /** The engines' log: warnings always (marked WARN), the rest only when verbose. */
@@ -127,10 +139,11 @@ function startServer(config: ServerWorkerConfig): Running {
 
 let running: Running | null = null;
 
-process.on('message', (message: ToWorker) => {
+function handle(message: ToWorker): void {
   try {
     switch (message.type) {
       case 'start':
+        if (running !== null) return;
         running =
           message.config.role === 'client'
             ? startClient(message.config)
@@ -141,20 +154,35 @@ process.on('message', (message: ToWorker) => {
         else send({ type: 'dns-verdict', id: message.id, payload: null });
         return;
       case 'status':
-        send({ type: 'status', id: message.id, status: running?.status() ?? null });
+        send({
+          type: 'status',
+          id: message.id,
+          status: (running?.status() as object | undefined) ?? { error: 'not started' },
+        });
         return;
       case 'stop':
-        running?.stop();
-        process.disconnect?.();
+        stop();
         return;
     }
   } catch (error) {
-    log(`error handling ${message.type}: ${(error as Error).message}`);
+    log(`error handling ${message.type}: ${errorText(error)}`);
     if (message.type === 'start') process.exit(1);
   }
-});
+}
 
-process.on('disconnect', () => {
+function stop(): void {
   running?.stop();
   running = null;
+  channel.close();
+}
+
+const channel = new FrameChannel<ToWorker, FromWorker>(new Socket({ fd: CHANNEL_FD }), {
+  maxFrameBytes: MAX_TO_WORKER_BYTES,
+  decode: decodeToWorker,
+  onMessage: handle,
+  onViolation: (reason) => log(`root sent ${reason}; stopping`),
+  onClose: () => {
+    running?.stop();
+    running = null;
+  },
 });
