@@ -7,14 +7,10 @@
  * the instance lock is taken, so a second instance changes nothing.
  */
 import { readFile } from 'node:fs/promises';
+import { errorText } from '../actors/error-text.ts';
 import { AddressPool } from '../engine/address-pool.ts';
 import { controlSocketPath } from '../io/control-socket.ts';
-import {
-  detectFirewall,
-  type PlainRoute,
-  removeStaleRules,
-  validatePlainRoute,
-} from '../io/firewall.ts';
+import { detectFirewall, type PlainRoute, removeStaleRules } from '../io/firewall.ts';
 import { checkRunDirectoryFree, takeInstanceLock } from '../io/instance-lock.ts';
 import { nativeIo } from '../io/native-io.ts';
 import { createTun } from '../io/tun-device.ts';
@@ -34,6 +30,7 @@ import {
 } from './args.ts';
 import type { FromWorker } from './ipc.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
+import { WorkerRequests } from './worker-requests.ts';
 
 export const CLIENT_HELP = `Usage: pqconnect [options]          run the PQConnect client daemon (as root)
        pqconnect status [--json]   show the sessions of the running client (also --show)
@@ -134,37 +131,40 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   daemon.onShutdown(async () => {
     for (const route of routes.values()) await firewall.removePlainRoute(route);
   });
-  const pendingDns = new Map<number, NodeJS.Timeout>();
+  const requests = new WorkerRequests(pool, log);
+  daemon.addStatus(() => ({ refusedByRoot: requests.refused(), plainRoutes: routes.size }));
+  const timers = new Map<number, NodeJS.Timeout>();
   let queueHandle: unknown = null;
-  const verdict = (id: number, payload: Uint8Array | null) => {
-    const timer = pendingDns.get(id);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    pendingDns.delete(id);
+  const verdict = (id: number, rewritten: Uint8Array | null) => {
+    const payload = requests.settle(id, rewritten);
+    if (payload === undefined) return;
+    clearTimeout(timers.get(id));
+    timers.delete(id);
     io.nfqueueVerdict(queueHandle, id, payload);
   };
 
   const onWorker = (message: FromWorker) => {
     if (message.type === 'ready') log(`worker ready: ${message.summary}`);
-    else if (message.type === 'dns-verdict') {
-      verdict(message.id, message.payload instanceof Uint8Array ? message.payload : null);
-    } else if (message.type === 'route') void applyRoute(message);
+    else if (message.type === 'dns-verdict') verdict(message.id, message.payload);
+    else if (message.type === 'route') void applyRoute(message);
   };
   const applyRoute = async (message: Extract<FromWorker, { type: 'route' }>) => {
+    const route = requests.route(message, routes.size);
+    if (route === null) return;
+    const key = `${route.internalAddress}>${route.plainAddress}`;
     try {
-      const route = validatePlainRoute(message, pool);
-      const key = `${route.internalAddress}>${route.plainAddress}`;
       if (message.action === 'add' && !routes.has(key)) {
-        await firewall.addPlainRoute(route);
         routes.set(key, route);
+        await firewall.addPlainRoute(route);
         log(`plain fallback: ${route.internalAddress} -> ${route.plainAddress}`);
       } else if (message.action === 'remove' && routes.has(key)) {
-        await firewall.removePlainRoute(route);
         routes.delete(key);
+        await firewall.removePlainRoute(route);
         log(`plain fallback removed: ${route.internalAddress}`);
       }
     } catch (error) {
-      log(`refused route request: ${(error as Error).message}`);
+      if (message.action === 'add') routes.delete(key);
+      log(`route ${message.action} failed: ${errorText(error)}`);
     }
   };
 
@@ -188,19 +188,20 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   await daemon.workerReady();
   queueHandle = io.nfqueueOpen(queue, (packets) => {
     for (const { id, payload } of packets) {
-      pendingDns.set(
+      const original = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
+      if (!requests.queued(id, original)) {
+        io.nfqueueVerdict(queueHandle, id, null);
+        continue;
+      }
+      timers.set(
         id,
         setTimeout(() => verdict(id, null), DNS_VERDICT_TIMEOUT_MS),
       );
-      daemon.send({
-        type: 'dns',
-        id,
-        payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.length),
-      });
+      daemon.send({ type: 'dns', id, payload: original });
     }
   });
   daemon.onShutdown(() => {
-    for (const id of [...pendingDns.keys()]) verdict(id, null);
+    for (const id of [...timers.keys()]) verdict(id, null);
     io.nfqueueClose(queueHandle);
   });
   await firewall.installDnsInterception(queue, bottle);

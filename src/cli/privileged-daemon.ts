@@ -23,6 +23,7 @@ const RECENT_TRANSITIONS = 500;
 
 export class PrivilegedDaemon {
   private readonly cleanups: (() => Promise<void> | void)[] = [];
+  private readonly statusFacts: (() => Record<string, unknown>)[] = [];
   private worker: WorkerProcess<FromWorker, ToWorker> | null = null;
   private readonly statusWaiters = new Map<number, (status: unknown) => void>();
   private nextStatusId = 1;
@@ -63,6 +64,11 @@ export class PrivilegedDaemon {
     };
     process.once('SIGINT', () => onSignal('SIGINT'));
     process.once('SIGTERM', () => onSignal('SIGTERM'));
+  }
+
+  /** Adds root's own facts to every status answer (next to the worker's). */
+  addStatus(facts: () => Record<string, unknown>): void {
+    this.statusFacts.push(facts);
   }
 
   /** Registers a cleanup to run at shutdown (last registered runs first). */
@@ -172,7 +178,8 @@ export class PrivilegedDaemon {
       }, timeoutMs);
       this.statusWaiters.set(id, (status) => {
         clearTimeout(timer);
-        resolve({ pid: process.pid, workerPid: this.worker?.pid, ...(status as object) });
+        const facts = Object.assign({}, ...this.statusFacts.map((f) => f()));
+        resolve({ pid: process.pid, workerPid: this.worker?.pid, ...facts, ...(status as object) });
       });
       this.send({ type: 'status', id });
     });

@@ -27,6 +27,12 @@ export class AddressPool {
     return address - this.network >= 0 && address - this.network < this.size;
   }
 
+  /** Inside the pool and assignable to a peer: not the network, own or broadcast address. */
+  isAssignable(address: number): boolean {
+    const offset = address - this.network;
+    return offset > 0 && offset < this.size - 1 && address !== this.ownAddress;
+  }
+
   /** The lowest free address, or null when the pool is full. */
   allocate(): number | null {
     for (let offset = this.searchFrom; offset < this.size - 1; offset++) {

@@ -5,7 +5,6 @@
  * such as these machines'). Detection probes nft in a throw-away table. Whichever is
  * used, stale rules of both from a crashed run are removed at start.
  */
-import { formatIpv4Address, parseIpv4Address } from '../protocol/ipv4.ts';
 import { runQuietly } from './commands.ts';
 import { iptablesFirewall } from './firewall-iptables.ts';
 import { nftablesFirewall } from './firewall-nftables.ts';
@@ -73,24 +72,4 @@ export async function removeStaleRules(): Promise<void> {
 export interface PlainRoute {
   internalAddress: string;
   plainAddress: string;
-}
-
-/** Normalises and validates a route request from the unprivileged worker. */
-export function validatePlainRoute(
-  route: PlainRoute,
-  internalNetwork: { contains(address: number): boolean },
-): PlainRoute {
-  const internal = parseIpv4Address(route.internalAddress);
-  const plain = parseIpv4Address(route.plainAddress);
-  if (!internalNetwork.contains(internal))
-    throw new Error(`${route.internalAddress} is not a tunnel address`);
-  if (
-    internalNetwork.contains(plain) ||
-    plain === 0 ||
-    plain >>> 24 === 127 ||
-    plain >>> 28 >= 14
-  ) {
-    throw new Error(`${route.plainAddress} is not a usable plain address`);
-  }
-  return { internalAddress: formatIpv4Address(internal), plainAddress: formatIpv4Address(plain) };
 }
