@@ -127,10 +127,8 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   const natMode = hostAddress !== undefined ? 'host-ip' : bottle ? 'bottle' : 'local';
   await firewall.installNat(network, tunnelAddress, tun.name, natMode);
 
+  /** Fallback routes installed; firewall.removeAll() at shutdown drops them all at once. */
   const routes = new Map<string, PlainRoute>();
-  daemon.onShutdown(async () => {
-    for (const route of routes.values()) await firewall.removePlainRoute(route);
-  });
   const requests = new WorkerRequests(pool, log);
   daemon.addStatus(() => ({ refusedByRoot: requests.refused(), plainRoutes: routes.size }));
   const timers = new Map<number, NodeJS.Timeout>();

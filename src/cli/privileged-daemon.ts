@@ -1,19 +1,20 @@
 /**
  * What both daemons' root parts share: start the unprivileged worker with the file
  * descriptors it needs, relay status queries from the control socket, and shut down
- * cleanly on SIGINT/SIGTERM, when the worker dies or when it breaks the protocol —
+ * cleanly on SIGINT, SIGTERM or SIGHUP (a hang-up stops cleanly; start it again to
+ * reload), when the worker dies or when it breaks the protocol — a repeated signal does
+ * not interrupt the cleanup, and a log reader that went away (EPIPE) changes nothing —
  * running every registered cleanup (rules, devices, sockets) exactly once, in reverse
  * order. What root keeps for the worker is bounded: 500 transitions of at most 8 KiB.
  */
 import { open } from 'node:fs/promises';
-import type { Server } from 'node:net';
 import { concat, defer, from, Subject } from 'rxjs';
 import { type Actor, createActor } from 'xstate';
 import { daemonSupervisorMachine } from '../actors/daemon-supervisor.ts';
 import { errorText } from '../actors/error-text.ts';
 import { systemClock } from '../engine/clock.ts';
 import { SessionEventBus, type SessionTransition } from '../engine/session-events.ts';
-import { serveControlSocket } from '../io/control-socket.ts';
+import { type ControlServer, serveControlSocket } from '../io/control-socket.ts';
 import { WorkerProcess, type WorkerUser } from '../io/worker-process.ts';
 import { decodeFromWorker, type FromWorker, MAX_FROM_WORKER_BYTES, type ToWorker } from './ipc.ts';
 
@@ -30,7 +31,7 @@ export class PrivilegedDaemon {
   private stopping: Promise<void> | null = null;
   private readonly done: Promise<number>;
   private finish: (code: number) => void = () => {};
-  private controlServer: Server | null = null;
+  private controlServer: ControlServer | null = null;
   /** Session and supervisor transitions, for `watch` and the trace file. */
   readonly transitions = new Subject<SessionTransition>();
   /** The latest transitions, replayed to a new watcher so it sees every session's state. */
@@ -59,11 +60,16 @@ export class PrivilegedDaemon {
       inspect: bus.inspector(`${role}-daemon`, 'daemonSupervisor'),
     }).start();
     const onSignal = (signal: string) => {
+      if (this.stopping !== null) {
+        this.log(`${signal} received, already shutting down`);
+        return;
+      }
       this.log(`${signal} received, shutting down`);
       void this.shutdown(0);
     };
-    process.once('SIGINT', () => onSignal('SIGINT'));
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.on(signal, () => onSignal(signal));
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   }
 
   /** Adds root's own facts to every status answer (next to the worker's). */
@@ -164,9 +170,7 @@ export class PrivilegedDaemon {
       }
       throw new Error(`unknown command: ${command}`);
     });
-    this.onShutdown(
-      () => new Promise<void>((resolve) => this.controlServer?.close(() => resolve())),
-    );
+    this.onShutdown(() => this.controlServer?.close());
   }
 
   workerStatus(timeoutMs = 2_000): Promise<unknown> {

@@ -5,7 +5,7 @@
  * transitions). No key material ever goes through it.
  */
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
-import { createConnection, createServer, type Server } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import { checkRunDirectoryFree } from './instance-lock.ts';
 
@@ -19,18 +19,26 @@ export function controlSocketPath(role: 'client' | 'server', runDir = DEFAULT_RU
 /** A command's answer: one document, or a stream of documents. */
 export type ControlAnswer = { once: Promise<unknown> } | { stream: Observable<unknown> };
 
+export interface ControlServer {
+  /** Stops listening and ends every connection (watchers included) at once. */
+  close(): Promise<void>;
+}
+
 export async function serveControlSocket(
   runDir: string,
   role: 'client' | 'server',
   gid: number,
   handle: (command: string) => ControlAnswer,
-): Promise<Server> {
+): Promise<ControlServer> {
   const path = controlSocketPath(role, runDir);
   await mkdir(runDir, { recursive: true, mode: 0o750 });
   await chown(runDir, 0, gid);
   await checkRunDirectoryFree(path, runDir);
   await rm(path, { force: true });
+  const connections = new Set<Socket>();
   const server = createServer((socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
     let buffer = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk) => {
@@ -70,7 +78,13 @@ export async function serveControlSocket(
   });
   await chown(path, 0, gid);
   await chmod(path, 0o660);
-  return server;
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of connections) socket.destroy();
+      }),
+  };
 }
 
 export function queryControlSocket(
