@@ -2,6 +2,7 @@
 #include <node_api.h>
 #include "kem.h"
 #include "nfqueue.h"
+#include "process.h"
 #include "tun.h"
 #include "udp.h"
 
@@ -10,6 +11,7 @@ static napi_value init(napi_env env, napi_value exports) {
   tun_register(env, exports);
   nfqueue_register(env, exports);
   udp_register(env, exports);
+  process_register(env, exports);
   return exports;
 }
 

@@ -14,6 +14,7 @@
 #include "poller.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
 #include <stdlib.h>
@@ -103,6 +104,7 @@ static napi_value nfqueue_open(napi_env env, napi_callback_info info) {
   nfq_set_mode(state->queue, NFQNL_COPY_PACKET, 0xffff);
   nfq_set_queue_flags(state->queue, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
   int fd = nfq_fd(handle);
+  fcntl(fd, F_SETFD, FD_CLOEXEC); /* never inherited by firewall commands or the worker */
   if (poller_start(env, &state->poll, fd, argv[1], nfqueue_drain, "pqconnect-nfqueue") != 0) {
     nfq_destroy_queue(state->queue);
     nfq_close(handle);

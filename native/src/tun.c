@@ -40,7 +40,7 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "tunOpen(name): name must be a string");
     return NULL;
   }
-  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     throw_errno(env, "open /dev/net/tun");
     return NULL;

@@ -55,7 +55,7 @@ static napi_value udp_bind(napi_env env, napi_callback_info info) {
     return NULL;
   }
   address.sin_port = htons((uint16_t)port);
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     throw_errno(env, "socket");
     return NULL;

@@ -13,6 +13,7 @@ import type { EngineLog } from '../engine/log.ts';
 import { ServerEngine } from '../engine/server-engine.ts';
 import { tunFdPort, udpFdTransport } from '../io/fd-transports.ts';
 import { FrameChannel } from '../io/frame-channel.ts';
+import { nativeIo } from '../io/native-io.ts';
 import { CHANNEL_FD } from '../io/worker-process.ts';
 import { rewriteDnsDatagram } from '../streams/dns-datagram.ts';
 import {
@@ -23,6 +24,12 @@ import {
   type ServerWorkerConfig,
   type ToWorker,
 } from './ipc.ts';
+
+/** Before anything is parsed: no core dumps, no ptrace or /proc/<pid>/mem for same-user processes. */
+if (!nativeIo().setNotDumpable()) {
+  process.stderr.write('WARN could not make the worker non-dumpable; stopping\n');
+  process.exit(1);
+}
 
 function send(message: FromWorker): void {
   channel.send(message);

@@ -1,6 +1,7 @@
 /**
  * Typed access to the I/O half of the native addon: TUN devices, UDP over raw file
- * descriptors, and NFQUEUE. Throws a clear error when the addon is not built.
+ * descriptors, NFQUEUE, and process hardening. Every descriptor the addon opens is
+ * close-on-exec. Throws a clear error when the addon is not built.
  */
 import { loadNativeAddon } from '../native-addon.ts';
 
@@ -23,6 +24,8 @@ export interface NativeIo {
   ): unknown;
   nfqueueVerdict(handle: unknown, id: number, payload: Uint8Array | null): void;
   nfqueueClose(handle: unknown): void;
+  /** PR_SET_DUMPABLE 0 for this process; false if the kernel refused. */
+  setNotDumpable(): boolean;
 }
 
 export function nativeIo(): NativeIo {

@@ -1,6 +1,7 @@
 /**
  * Privilege separation: the root part starts the worker — the code that parses network
- * input — as an unprivileged user (no capabilities after the uid change), hands it only
+ * input — as an unprivileged user with every capability set empty and no_new_privs
+ * (through setpriv, before the worker executes), hands it only
  * the file descriptors it needs (TUN and UDP sockets) and talks to it over a socket pair
  * at fd 3 carrying size-capped frames (frame-channel.ts) checked against a schema. A
  * worker that breaks the protocol is reported once and stopped. Its stderr comes to root
@@ -33,6 +34,27 @@ export async function lookupUser(name: string): Promise<WorkerUser> {
 const DEFAULT_WORKER_SCRIPT = fileURLToPath(
   new URL(`../cli/worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
+
+/** util-linux's setpriv: changes user and drops privileges between fork and exec. */
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The worker runs as `user` with no supplementary groups, empty inheritable, ambient and
+ * bounding capability sets and no_new_privs, all set before it executes: nothing it runs
+ * can regain a privilege. (Dropping the bounding set needs CAP_SETPCAP in root.)
+ */
+function confinement(user: WorkerUser): string[] {
+  return [
+    `--reuid=${user.uid}`,
+    `--regid=${user.gid}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--ambient-caps=-all',
+    '--bounding-set=-all',
+    '--no-new-privs',
+    '--',
+  ];
+}
 
 /** The worker's channel to root. */
 export const CHANNEL_FD = 3;
@@ -92,12 +114,14 @@ export class WorkerProcess<In, Out> {
     protocol: WorkerProtocol<In>,
     script = DEFAULT_WORKER_SCRIPT,
   ) {
-    this.child = spawn(process.execPath, [...process.execArgv, script], {
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...fds],
-      uid: user.uid,
-      gid: user.gid,
-      env: { PATH: '/usr/bin:/bin', NODE_ENV: 'production', HOME: '/nonexistent' },
-    });
+    this.child = spawn(
+      SETPRIV,
+      [...confinement(user), process.execPath, ...process.execArgv, script],
+      {
+        stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...fds],
+        env: { PATH: '/usr/bin:/bin', NODE_ENV: 'production', HOME: '/nonexistent' },
+      },
+    );
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
     if (this.child.stderr !== null) lines(this.child.stderr, protocol.onLogLine);
     this.channel = new FrameChannel<In, Out>(this.child.stdio[CHANNEL_FD] as Duplex, {

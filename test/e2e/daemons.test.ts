@@ -3,7 +3,7 @@
  * DNS (dnsmasq) intercepted through NFQUEUE, in network namespaces. Needs root, as in CI.
  */
 import assert from 'node:assert/strict';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
 import {
@@ -108,13 +108,31 @@ describe('daemons in network namespaces', {
     assert.equal((await stat(TRACE)).mode & 0o777, 0o600);
   });
 
-  it('runs the worker as an unprivileged user with no capabilities', async () => {
+  it('confines the worker: unprivileged, no capabilities in any set, no_new_privs, not dumpable, only its descriptors', async () => {
     const status = await clientStatus(lab);
     const procStatus = await readFile(`/proc/${status.workerPid}/status`, 'utf8');
-    const uid = /^Uid:\s+(\d+)/m.exec(procStatus)?.[1];
-    const capEff = /^CapEff:\s+([0-9a-f]+)/m.exec(procStatus)?.[1];
-    assert.notEqual(uid, '0');
-    assert.equal(Number.parseInt(capEff!, 16), 0);
+    const field = (name: string) => new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(procStatus)?.[1];
+    assert.notEqual(field('Uid'), '0');
+    for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'])
+      assert.equal(Number.parseInt(field(set)!, 16), 0, `${set} ${field(set)}`);
+    assert.equal(field('NoNewPrivs'), '1');
+    assert.equal(
+      (await stat(`/proc/${status.workerPid}/mem`)).uid,
+      0,
+      'not dumpable: /proc/<pid> belongs to root',
+    );
+    const fds = await readdir(`/proc/${status.workerPid}/fd`);
+    const targets = await Promise.all(
+      fds.map((fd) => readlink(`/proc/${status.workerPid}/fd/${fd}`).catch(() => '')),
+    );
+    assert.equal(
+      targets.filter((t) => t === '/dev/net/tun').length,
+      1,
+      'one TUN descriptor, the one passed',
+    );
+    process.stdout.write(
+      `# worker /proc status: ${['Uid', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'].map((n) => `${n} ${field(n)}`).join(', ')}; ${fds.length} descriptors\n`,
+    );
   });
 
   it('lets a malformed DNS answer through untouched', async () => {

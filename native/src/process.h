@@ -1,0 +1,8 @@
+/* Process hardening for the unprivileged worker. */
+#ifndef PQCONNECT_PROCESS_H
+#define PQCONNECT_PROCESS_H
+#include <node_api.h>
+
+void process_register(napi_env env, napi_value exports);
+
+#endif
