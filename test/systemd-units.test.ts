@@ -1,4 +1,7 @@
-/** The systemd units parse (systemd-analyze verify) and keep the promised sandboxing. */
+/**
+ * The systemd units parse (systemd-analyze verify), keep the promised sandboxing, and
+ * score an exposure of at most 3.0 in `systemd-analyze security`.
+ */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -57,5 +60,16 @@ describe('systemd units', () => {
       env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' },
     });
     assert.equal(output.trim(), '');
+    for (const path of paths) {
+      const report = execFileSync('systemd-analyze', ['security', '--offline=true', path], {
+        encoding: 'utf8',
+        env: { ...process.env, SYSTEMD_COLORS: '0' },
+      });
+      const exposure = Number(/Overall exposure level for \S+: ([\d.]+)/.exec(report)?.[1]);
+      assert.ok(
+        exposure <= 3.0,
+        `${path}: exposure ${exposure} (was 3.4 before DevicePolicy, ProtectKernelTunables, PrivateMounts)`,
+      );
+    }
   });
 });
