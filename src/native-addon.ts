@@ -1,5 +1,6 @@
 /**
- * Loads the project's native addon (native/build/Release/pqconnect_native.node) once.
+ * Loads the project's native addon (native/build/Release/pqconnect_native.node, or the
+ * build PQCONNECT_NATIVE_ADDON names — the test command's AddressSanitizer build) once.
  * Callers get either the module or the reason it could not be loaded, so features with a
  * portable fallback can choose it and say why.
  */
@@ -18,7 +19,8 @@ let cached: AddonResult<unknown> | undefined;
 
 export function loadNativeAddon<T>(): AddonResult<T> {
   if (cached === undefined) {
-    const path = CANDIDATES.find((candidate) => existsSync(candidate));
+    const override = process.env.PQCONNECT_NATIVE_ADDON;
+    const path = override ?? CANDIDATES.find((candidate) => existsSync(candidate));
     if (path === undefined) {
       cached = {
         ok: false,

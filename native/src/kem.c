@@ -53,7 +53,10 @@ static int algorithm_load(kem_algorithm *a) {
   keypair_fn kp = (keypair_fn)dlsym(handle, a->keypair_symbol);
   void *enc = dlsym(handle, a->enc_symbol);
   void *dec = dlsym(handle, a->dec_symbol);
-  if (kp == NULL || enc == NULL || dec == NULL) return 0;
+  if (kp == NULL || enc == NULL || dec == NULL) {
+    dlclose(handle);
+    return 0;
+  }
   a->keypair = kp;
   a->enc = enc;
   a->dec = dec;
@@ -111,6 +114,7 @@ static void job_complete(napi_env env, napi_status status, void *data) {
   kem_job *job = data;
   napi_value result;
   for (int i = 0; i < job->ref_count; i++) napi_delete_reference(env, job->refs[i]);
+  job->ref_count = 0;
   if (status != napi_ok) {
     napi_value message, error;
     napi_create_string_utf8(env, "KEM job cancelled", NAPI_AUTO_LENGTH, &message);
@@ -131,13 +135,13 @@ static int throw_error(napi_env env, const char *message) {
 
 static int buffer_arg(napi_env env, napi_value value, size_t expected, unsigned char **data,
                       const char *what) {
-  bool is_typed;
-  napi_is_typedarray(env, value, &is_typed);
-  if (!is_typed) return throw_error(env, what);
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return throw_error(env, what);
   napi_typedarray_type type;
   size_t length;
   void *raw;
-  napi_get_typedarray_info(env, value, &type, &length, &raw, NULL, NULL);
+  if (napi_get_typedarray_info(env, value, &type, &length, &raw, NULL, NULL) != napi_ok)
+    return throw_error(env, what);
   if (type != napi_uint8_array || length != expected) return throw_error(env, what);
   *data = raw;
   return 1;
@@ -157,14 +161,40 @@ static kem_algorithm *algorithm_arg(napi_env env, napi_value value) {
   return a;
 }
 
+/* Releases the buffer references a job holds. */
+static void job_unref(napi_env env, kem_job *job) {
+  for (int i = 0; i < job->ref_count; i++) napi_delete_reference(env, job->refs[i]);
+  job->ref_count = 0;
+}
+
+/* Queues the job on the libuv pool; its promise settles in job_complete, or is rejected
+ * here at once if the work cannot be created or queued (never a promise left pending). */
 static napi_value queue_job(napi_env env, kem_job *job, napi_value *buffers, int count) {
   napi_value promise, name;
-  for (int i = 0; i < count; i++) napi_create_reference(env, buffers[i], 1, &job->refs[i]);
-  job->ref_count = count;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "pqconnect-kem", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, NULL, name, job_execute, job_complete, job, &job->work);
-  napi_queue_async_work(env, job->work);
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
+    free(job);
+    throw_error(env, "cannot create a promise");
+    return NULL;
+  }
+  for (int i = 0; i < count; i++) {
+    if (napi_create_reference(env, buffers[i], 1, &job->refs[i]) != napi_ok) break;
+    job->ref_count = i + 1;
+  }
+  int queued = job->ref_count == count &&
+               napi_create_string_utf8(env, "pqconnect-kem", NAPI_AUTO_LENGTH, &name) == napi_ok &&
+               napi_create_async_work(env, NULL, name, job_execute, job_complete, job, &job->work) == napi_ok;
+  if (queued && napi_queue_async_work(env, job->work) != napi_ok) {
+    napi_delete_async_work(env, job->work);
+    queued = 0;
+  }
+  if (!queued) {
+    napi_value message, error;
+    job_unref(env, job);
+    if (napi_create_string_utf8(env, "KEM work could not be queued", NAPI_AUTO_LENGTH, &message) == napi_ok &&
+        napi_create_error(env, NULL, message, &error) == napi_ok)
+      napi_reject_deferred(env, job->deferred, error);
+    free(job);
+  }
   return promise;
 }
 

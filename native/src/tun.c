@@ -3,16 +3,19 @@
  *
  * JS API:
  *   tunOpen(name): { fd, name }        create/attach a TUN device (IFF_TUN|IFF_NO_PI),
- *                                      non-blocking, close-on-exec off so that the fd
- *                                      can be handed to the unprivileged worker
+ *                                      non-blocking and close-on-exec (spawning the
+ *                                      worker with it in a stdio slot passes it on)
  *   tunRead(fd, callback): handle      call callback(packets: Buffer[]) with up to 256
  *                                      packets per wake-up, until tunStop(handle)
  *   tunStop(handle)
- *   tunWrite(fd, packet): boolean      false when the kernel queue is full (dropped)
+ *   tunWrite(fd, packet): boolean      false when the kernel queue is full (dropped);
+ *                                      TypeError unless fd is a number and packet bytes
  *   closeFd(fd)
  */
 #include "tun.h"
 #include "poller.h"
+#include "check.h"
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -68,15 +71,21 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
 static napi_value tun_drain(napi_env env, poller *p) {
   unsigned char *buffer = p->data;
   napi_value batch;
-  napi_create_array(env, &batch);
+  if (napi_create_array(env, &batch) != napi_ok) return NULL;
   uint32_t count = 0;
   while (count < MAX_BATCH) {
     ssize_t n = read(p->fd, buffer, MAX_PACKET);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      poller_fail(p); /* EIO, EBADF…: the device is gone; do not spin on it */
+      break;
+    }
     if (n <= 0) break;
     napi_value packet;
     void *data;
-    napi_create_buffer_copy(env, (size_t)n, buffer, &data, &packet);
-    napi_set_element(env, batch, count++, packet);
+    if (napi_create_buffer_copy(env, (size_t)n, buffer, &data, &packet) != napi_ok ||
+        napi_set_element(env, batch, count, packet) != napi_ok)
+      break;
+    count++;
   }
   return count > 0 ? batch : NULL;
 }
@@ -90,26 +99,34 @@ static napi_value tun_stop(napi_env env, napi_callback_info info) {
   return poller_js_stop(env, info, "tunStop(handle)");
 }
 
+/* The bytes of a Uint8Array (or Buffer) argument; false (TypeError thrown) otherwise. */
+static bool bytes_arg(napi_env env, napi_value value, void **data, size_t *length, const char *usage) {
+  bool typed = false;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, value, &typed) != napi_ok || !typed ||
+      napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
+  }
+  return true;
+}
+
 static napi_value tun_write(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   void *data;
   size_t length;
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
-      napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok) {
-    bool typed = false;
-    napi_is_typedarray(env, argv[1], &typed);
-    if (!typed) {
-      napi_throw_type_error(env, NULL, "tunWrite(fd, packet)");
-      return NULL;
-    }
-    napi_get_typedarray_info(env, argv[1], NULL, &length, &data, NULL, NULL);
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, NULL, "tunWrite(fd, packet)");
+    return NULL;
   }
+  if (!bytes_arg(env, argv[1], &data, &length, "tunWrite(fd, packet)")) return NULL;
   ssize_t n = write(fd, data, length);
   napi_value result;
-  napi_get_boolean(env, n == (ssize_t)length, &result);
+  CHECK(env, napi_get_boolean(env, n == (ssize_t)length, &result));
   return result;
 }
 

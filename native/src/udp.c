@@ -11,6 +11,7 @@
  */
 #include "udp.h"
 #include "poller.h"
+#include "check.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -84,7 +85,7 @@ static napi_value udp_bind(napi_env env, napi_callback_info info) {
 static napi_value udp_drain(napi_env env, poller *p) {
   udp_reader *reader = (udp_reader *)p;
   napi_value batch;
-  napi_create_array(env, &batch);
+  if (napi_create_array(env, &batch) != napi_ok) return NULL;
   uint32_t total = 0;
   for (int round = 0; round < 4; round++) {
     for (int i = 0; i < BATCH; i++) {
@@ -97,21 +98,28 @@ static napi_value udp_drain(napi_env env, poller *p) {
       reader->messages[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
     }
     int received = recvmmsg(p->fd, reader->messages, BATCH, MSG_DONTWAIT, NULL);
+    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+        errno != ECONNREFUSED) {
+      poller_fail(p); /* the socket is unusable: do not spin on it */
+      break;
+    }
     if (received <= 0) break;
     for (int i = 0; i < received; i++) {
       napi_value item, data, address, port;
       void *copy;
       char text[INET_ADDRSTRLEN];
       inet_ntop(AF_INET, &reader->sources[i].sin_addr, text, sizeof text);
-      napi_create_buffer_copy(env, reader->messages[i].msg_len, reader->vectors[i].iov_base, &copy,
-                              &data);
-      napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address);
-      napi_create_uint32(env, ntohs(reader->sources[i].sin_port), &port);
-      napi_create_object(env, &item);
-      napi_set_named_property(env, item, "data", data);
-      napi_set_named_property(env, item, "address", address);
-      napi_set_named_property(env, item, "port", port);
-      napi_set_element(env, batch, total++, item);
+      if (napi_create_buffer_copy(env, reader->messages[i].msg_len, reader->vectors[i].iov_base, &copy,
+                                  &data) != napi_ok ||
+          napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address) != napi_ok ||
+          napi_create_uint32(env, ntohs(reader->sources[i].sin_port), &port) != napi_ok ||
+          napi_create_object(env, &item) != napi_ok ||
+          napi_set_named_property(env, item, "data", data) != napi_ok ||
+          napi_set_named_property(env, item, "address", address) != napi_ok ||
+          napi_set_named_property(env, item, "port", port) != napi_ok ||
+          napi_set_element(env, batch, total, item) != napi_ok)
+        continue;
+      total++;
     }
     if (received < BATCH) break;
   }
@@ -130,27 +138,29 @@ static napi_value udp_stop(napi_env env, napi_callback_info info) {
 static napi_value udp_send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   uint32_t port;
-  void *data;
-  size_t length;
+  void *data = NULL;
+  size_t length = 0;
   struct sockaddr_in target;
   memset(&target, 0, sizeof target);
   target.sin_family = AF_INET;
   bool typed = false;
-  if (argc >= 2) napi_is_typedarray(env, argv[1], &typed);
-  if (argc < 4 || !typed || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
-      !parse_address(env, argv[2], &target.sin_addr) ||
+  napi_typedarray_type kind = napi_int8_array;
+  if (argc >= 2 && napi_is_typedarray(env, argv[1], &typed) == napi_ok && typed &&
+      napi_get_typedarray_info(env, argv[1], &kind, &length, &data, NULL, NULL) != napi_ok)
+    typed = false;
+  if (argc < 4 || !typed || kind != napi_uint8_array || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      fd < 0 || !parse_address(env, argv[2], &target.sin_addr) ||
       napi_get_value_uint32(env, argv[3], &port) != napi_ok || port > 65535) {
     napi_throw_type_error(env, NULL, "udpSend(fd, data, address, port)");
     return NULL;
   }
-  napi_get_typedarray_info(env, argv[1], NULL, &length, &data, NULL, NULL);
   target.sin_port = htons((uint16_t)port);
   ssize_t sent = sendto(fd, data, length, MSG_DONTWAIT, (struct sockaddr *)&target, sizeof target);
   napi_value result;
-  napi_get_boolean(env, sent == (ssize_t)length, &result);
+  CHECK(env, napi_get_boolean(env, sent == (ssize_t)length, &result));
   return result;
 }
 
