@@ -27,6 +27,23 @@ function tool(
 }
 
 describe('command-line tools', () => {
+  it('bin/* run from any working directory (systemd starts them from /)', async () => {
+    for (const name of ['pqconnect', 'pqconnect-server']) {
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>(
+        (resolve) =>
+          execFile(`${ROOT}bin/${name}`, ['--version'], { cwd: '/' }, (error, stdout, stderr) =>
+            resolve({
+              code: error ? Number((error as { code?: number }).code ?? 1) : 0,
+              stdout,
+              stderr,
+            }),
+          ),
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`^${name} \\d+\\.\\d+\\.\\d+`));
+    }
+  });
+
   for (const name of ['pqconnect', 'pqconnect-server', 'pqconnect-keygen']) {
     it(`${name} --help and --version`, async () => {
       const help = await tool(name, ['--help']);

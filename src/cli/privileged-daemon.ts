@@ -65,7 +65,7 @@ export class PrivilegedDaemon {
         return;
       }
       this.log(`${signal} received, shutting down`);
-      void this.shutdown(0);
+      this.requestShutdown(0);
     };
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
       process.on(signal, () => onSignal(signal));
@@ -118,7 +118,7 @@ export class PrivilegedDaemon {
         onViolation: (reason) => {
           if (this.stopping !== null) return;
           this.log(`the worker sent ${reason}; stopping it and shutting down`);
-          void this.shutdown(1);
+          this.requestShutdown(1);
         },
       },
       process.env.PQCONNECT_TEST_WORKER,
@@ -126,13 +126,15 @@ export class PrivilegedDaemon {
     this.worker = worker;
     this.supervisor.send({ type: 'WORKER_STARTED', pid: worker.pid ?? -1 });
     this.log(`worker started as ${user.name} (uid ${user.uid}, pid ${worker.pid})`);
-    void worker.exited.then((code) => {
-      this.supervisor.send({ type: 'WORKER_EXITED', code });
-      if (this.stopping === null) {
-        this.log(`worker exited unexpectedly (code ${code}); shutting down`);
-        void this.shutdown(1);
-      }
-    });
+    worker.exited
+      .then((code) => {
+        this.supervisor.send({ type: 'WORKER_EXITED', code });
+        if (this.stopping === null) {
+          this.log(`worker exited unexpectedly (code ${code}); shutting down`);
+          this.requestShutdown(1);
+        }
+      })
+      .catch((error: unknown) => this.log(`worker supervision failed: ${errorText(error)}`));
     return worker;
   }
 
@@ -215,6 +217,14 @@ export class PrivilegedDaemon {
   /** Resolves with the exit code once the daemon has shut down. */
   finished(): Promise<number> {
     return this.done;
+  }
+
+  /** Starts the shutdown from an event handler; its outcome is logged, never lost. */
+  requestShutdown(code: number): void {
+    this.shutdown(code).catch((error: unknown) => {
+      this.log(`shutdown failed: ${errorText(error)}`);
+      this.finish(1);
+    });
   }
 
   shutdown(code: number): Promise<void> {

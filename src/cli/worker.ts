@@ -120,12 +120,15 @@ function startServer(config: ServerWorkerConfig): Running {
   tun.packets.subscribe((packet) => engine.sendInner(packet));
   engine.innerPackets.subscribe((packet) => tun.write(packet));
   engine.events.transitions.subscribe((transition) => send({ type: 'transition', transition }));
-  void engine.ready().then(() =>
-    send({
-      type: 'ready',
-      summary: `server engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}`,
-    }),
-  );
+  engine
+    .ready()
+    .then(() =>
+      send({
+        type: 'ready',
+        summary: `server engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}`,
+      }),
+    )
+    .catch((error: unknown) => log(`WARN server engine did not become ready: ${errorText(error)}`));
   return {
     status: () => ({
       role: 'server',

@@ -51,6 +51,7 @@ import {
 } from './client-peer.ts';
 import { type EngineClock, seconds, systemClock } from './clock.ts';
 import { Counters } from './counters.ts';
+import { detach } from './detached.ts';
 import { EarlyDataResend } from './early-data.ts';
 import { keepaliveDue } from './keepalive.ts';
 import {
@@ -486,7 +487,7 @@ export class ClientEngine {
           this.log(`${peer.name}: prekey encapsulation failed: ${errorText(error)}`, 'warn');
         },
       );
-      void peer.prekeys.refill();
+      detach(peer.prekeys.refill(), this.counters, 'prekeys: refill failed');
       this.log(`${peer.name}: static key verified (${peer.assembler.progress.total} nodes)`);
     }
     return peer.staticKeys;
