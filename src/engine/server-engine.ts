@@ -77,6 +77,7 @@ export interface ServerEngineOptions {
 }
 
 interface ServerSessionRecord extends KeepaliveTimes {
+  lastKeepaliveAnswer: number;
   id: string;
   tunnel: TunnelSession;
   actor: Actor<typeof serverSessionMachine>;
@@ -102,13 +103,16 @@ export interface ServerSessionInfo {
 
 const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
 
-/** Every keepalive from a client is answered with one (a client's liveness probe, a lost
+/** A keepalive from a client is answered with one (a client's liveness probe, a lost
  * handshake confirmation), and a data packet from a peer we have not sent to for this
  * long is answered with one too, so a client that sends hears an authenticated sign of
- * life within about a second also for one-way traffic (docs/session-rules.md). Clients
- * never answer keepalives, so this cannot loop, and an answer is never larger than
- * what it answers. */
+ * life within about a second also for one-way traffic (docs/session-rules.md). An answer
+ * is never larger than what it answers. */
 const KEEPALIVE_ANSWER_AFTER_MS = 1_000;
+/** At most one keepalive answer per tunnel in this time: a peer that answers keepalives
+ * too (ours never do) cannot start a ping-pong faster than this. Client probes and
+ * handshake resends are a second apart, so each still gets its answer. */
+const KEEPALIVE_ANSWER_INTERVAL_MS = 200;
 
 export class ServerEngine {
   readonly counters = new Counters();
@@ -313,7 +317,10 @@ export class ServerEngine {
     }
     if (result.plaintext.length === 0) {
       this.counters.add('keepalives received');
-      this.sendKeepalive(record);
+      if (now - record.lastKeepaliveAnswer >= KEEPALIVE_ANSWER_INTERVAL_MS) {
+        record.lastKeepaliveAnswer = now;
+        this.sendKeepalive(record);
+      }
       return;
     }
     if (now - record.lastSent >= KEEPALIVE_ANSWER_AFTER_MS) this.sendKeepalive(record);
@@ -438,6 +445,7 @@ export class ServerEngine {
       receiveEpoch: tunnel.receiveEpoch,
       lastReceived: now,
       lastSent: 0,
+      lastKeepaliveAnswer: Number.NEGATIVE_INFINITY,
       lastInnerTraffic: now,
       packetsIn: 0,
       packetsOut: 0,

@@ -7,7 +7,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RouteRequest } from '../../src/engine/client-engine.ts';
-import { encodeEphemeralKeyResponse } from '../../src/protocol/keyserver-messages.ts';
+import { initiateHandshake } from '../../src/protocol/handshake.ts';
+import {
+  encodeEphemeralKeyRequest,
+  encodeEphemeralKeyResponse,
+  parseKeyResponse,
+} from '../../src/protocol/keyserver-messages.ts';
+import { TunnelSession } from '../../src/protocol/tunnel-session.ts';
 import { discover, roundTrip, stateOf } from '../support/engine-flows.ts';
 import {
   CLIENT_ADDRESS,
@@ -16,6 +22,7 @@ import {
   type Pair,
   SERVER_ADDRESS,
   seededBytes,
+  VECTOR_SERVER_KEYS,
 } from '../support/engine-harness.ts';
 
 const NOTICE = new Uint8Array([3, 0]);
@@ -145,6 +152,53 @@ describe('authenticated state changes only (virtual time)', () => {
         /forged key-server answers seen, plain fallback refused/.test(line),
       ),
       pair.clientLog.join('\n'),
+    );
+  });
+
+  it('a peer that sends keepalives back to back gets at most one answer per 200 ms', async () => {
+    const pair = createPair('fast');
+    await pair.clock.advance(10);
+    await pair.server.ready();
+    const peer = pair.network.bind('203.0.113.20', 42423);
+    const fromServer: Uint8Array[] = [];
+    peer.datagrams.subscribe((d) => fromServer.push(d.data));
+    peer.send(encodeEphemeralKeyRequest(), SERVER_ADDRESS, 42425);
+    await pair.clock.advance(20);
+    const answer = parseKeyResponse(fromServer.pop()!);
+    assert.ok(answer.ok && answer.value.kind === 'ephemeral');
+    const { suite } = pair;
+    const pre = await suite.kem.encapsulate('mceliece6960119', VECTOR_SERVER_KEYS.mceliecePk);
+    const handshake = await initiateHandshake(
+      suite.sym,
+      suite.kem,
+      { c0: pre.ciphertext, k0: pre.sharedSecret },
+      {
+        x25519Pk: VECTOR_SERVER_KEYS.x25519Pk,
+        ekemPk: answer.value.ekemPk,
+        ex25519Pk: answer.value.x25519Pk,
+      },
+      seededBytes(3),
+    );
+    assert.ok(handshake);
+    const { tid, initiatorRoot, responderRoot } = handshake.keys;
+    const tunnel = new TunnelSession(
+      suite.sym,
+      tid,
+      initiatorRoot,
+      responderRoot,
+      pair.clock.now() / 1000,
+    );
+    peer.send(handshake.message, SERVER_ADDRESS, 42424);
+    await pair.clock.advance(20);
+    fromServer.length = 0;
+    await during(pair, 1_000, 1, () =>
+      peer.send(tunnel.seal(new Uint8Array(0), pair.clock.now() / 1000), SERVER_ADDRESS, 42424),
+    );
+    await pair.clock.advance(20);
+    const answers = fromServer.filter((d) => d[0] === 2).length;
+    assert.ok(
+      answers >= 4 && answers <= 6,
+      `${answers} keepalive answers to 1,000 keepalives in 1 s`,
     );
   });
 
