@@ -70,6 +70,28 @@ describe('DNS verdict check', () => {
     });
   });
 
+  it('accepts the rewrite of an answer with an EDNS OPT record (resolvers add one)', () => {
+    const dns = dnsPacket.encode({
+      type: 'response',
+      id: 5,
+      flags: 0x8180,
+      questions: [{ type: 'A', name: 'www.demo.test' }],
+      answers: ORIGINAL_ANSWERS,
+      additionals: [
+        {
+          type: 'OPT',
+          name: '.',
+          udpPayloadSize: 1232,
+          flags: 0,
+          options: [{ code: 10, data: Buffer.from('0123456789abcdef', 'hex') }],
+        } as never,
+      ],
+    });
+    const original = udpPacket('10.77.0.3', '10.77.0.1', 53, 40000, new Uint8Array(dns));
+    const check = checkDnsVerdict(original, workerRewrite(original), isInternal);
+    assert.equal(check.ok, true, JSON.stringify(check));
+  });
+
   it('accepts the Firefox canary as an empty NXDOMAIN', () => {
     const original = answerPacket(
       [{ type: 'A', name: 'use-application-dns.net', ttl: 60, data: '1.2.3.4' }],
