@@ -39,7 +39,7 @@ describe('native addon start, stop and error paths', () => {
     const received: number[] = [];
     const reader = io.udpRead(socket.fd, (batch) => received.push(batch.length));
     assert.ok(io.udpSend(socket.fd, new Uint8Array([1, 2, 3]), '127.0.0.1', socket.port));
-    await sleep(50);
+    for (let waited = 0; received.length === 0 && waited < 5_000; waited += 20) await sleep(20);
     assert.deepEqual(received, [1]);
     io.udpStop(reader);
     io.udpStop(reader);
