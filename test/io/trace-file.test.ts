@@ -22,6 +22,8 @@ describe('trace file', () => {
       at: 0,
     };
     for (let i = 0; i < 3; i++) daemon.transitions.next(transition);
+    const logged = () => lines.some((l) => /trace file \/dev\/full: /.test(l));
+    for (let waited = 0; !logged() && waited < 5_000; waited += 20) await sleep(20);
     await sleep(100);
     assert.equal(
       lines.filter((l) => /trace file \/dev\/full: /.test(l)).length,
