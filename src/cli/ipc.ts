@@ -8,6 +8,7 @@
 import type { ServerKeys } from '../engine/server-engine.ts';
 import type { SessionTransition } from '../engine/session-events.ts';
 import type { Decoded } from '../io/frame-channel.ts';
+import { parseIpv4Address } from '../protocol/ipv4.ts';
 
 export interface ClientWorkerConfig {
   role: 'client';
@@ -89,10 +90,13 @@ function isId(value: unknown): value is number {
 }
 
 function isIpv4(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(value)
-  );
+  if (typeof value !== 'string') return false;
+  try {
+    parseIpv4Address(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isBytes(value: unknown, max: number): value is Uint8Array {

@@ -26,7 +26,7 @@ export interface AddressPair {
 
 export type VerdictCheck = { ok: true; pairs: AddressPair[] } | { ok: false; reason: string };
 
-type Record = dnsPacket.Answer & { data?: unknown; ttl?: number; class?: string };
+type DnsRecord = dnsPacket.Answer & { data?: unknown; ttl?: number; class?: string };
 
 const refuse = (reason: string): VerdictCheck => ({ ok: false, reason });
 
@@ -66,8 +66,8 @@ function ipv4Of(data: unknown): number | null {
 
 /** The answers, allowing only the changes the rewrite makes; the pairs it set up. */
 function checkAnswers(
-  original: Record[],
-  rewritten: Record[],
+  original: DnsRecord[],
+  rewritten: DnsRecord[],
   isInternal: (address: number) => boolean,
 ): VerdictCheck {
   const pairs: AddressPair[] = [];
@@ -134,8 +134,8 @@ export function checkDnsVerdict(
   }
   if (question.flags !== answer.flags) return refuse('a verdict that changes the DNS flags');
   return checkAnswers(
-    (question.answers ?? []) as Record[],
-    (answer.answers ?? []) as Record[],
+    (question.answers ?? []) as DnsRecord[],
+    (answer.answers ?? []) as DnsRecord[],
     isInternal,
   );
 }

@@ -14,24 +14,12 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
 import { BIN, startDns } from '../../demo/scenario.ts';
+import { clientStatus, leftovers } from '../support/daemon-status.ts';
 
 const ROOT = process.getuid?.() === 0;
 const MODE_FILE = '/tmp/pqconnect-hostile-mode';
 const FAKE_WORKER = fileURLToPath(new URL('./hostile-worker.ts', import.meta.url));
 const RUN_DIR = '/tmp/pqh-run';
-
-async function clientStatusAt(
-  lab: Lab,
-  runDir: string,
-): Promise<{ refusedByRoot?: Record<string, number> }> {
-  const result = await lab.run(lab.client, BIN('pqconnect'), [
-    'status',
-    '--json',
-    '--run-dir',
-    runDir,
-  ]);
-  return JSON.parse(result.stdout);
-}
 
 const CASES: [mode: string, violation: RegExp][] = [
   ['garbage', /the worker sent a frame that is not JSON; stopping it and shutting down/],
@@ -50,20 +38,6 @@ const CASES: [mode: string, violation: RegExp][] = [
     /the worker sent frame of \d+ bytes \(limit 4194304\)|the worker sent an oversized transition/,
   ],
 ];
-
-async function leftovers(lab: Lab): Promise<string[]> {
-  const found: string[] = [];
-  const iptables = await lab.run(lab.client, 'iptables-save', []);
-  const nat = await lab.run(lab.client, 'iptables-save', ['-t', 'nat']);
-  if (/PQCONNECT/.test(iptables.stdout + nat.stdout)) found.push('iptables chains');
-  const nft = await lab.run(lab.client, 'nft', ['list', 'tables']);
-  if (/pqconnect/.test(nft.stdout)) found.push('nftables table');
-  if ((await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0'])).code === 0)
-    found.push('TUN device');
-  const workers = await lab.run(lab.client, 'pgrep', ['-f', 'hostile-worker.ts']);
-  if (workers.code === 0) found.push(`worker processes ${workers.stdout.trim()}`);
-  return found;
-}
 
 async function natRules(lab: Lab): Promise<string> {
   const nat = await lab.run(lab.client, 'iptables-save', ['-t', 'nat']);
@@ -100,7 +74,7 @@ describe('the root part against a hostile worker (namespaces)', {
       const answer = await lab.run(lab.client, 'getent', ['hosts', 'plain.demo.test']);
       assert.match(answer.stdout, /^10\.77\.0\.2\s/, 'the original answer, not 6.6.6.6');
     }
-    const status = await clientStatusAt(lab, RUN_DIR);
+    const status = await clientStatus(lab, RUN_DIR);
     const refused = Object.entries(status.refusedByRoot ?? {}).find(([reason]) =>
       /DNS verdict refused \(a verdict that changes a record it may not\)/.test(reason),
     );
@@ -109,7 +83,7 @@ describe('the root part against a hostile worker (namespaces)', {
     await waitFor('root to stop', async () =>
       lab.logs('forged').includes('stopped; rules and devices removed'),
     );
-    assert.deepEqual(await leftovers(lab), []);
+    assert.deepEqual(await leftovers(lab, 'hostile-worker.ts'), []);
   });
 
   it('a flood of 2,000 route requests installs nothing and stops at once', async () => {
@@ -122,7 +96,7 @@ describe('the root part against a hostile worker (namespaces)', {
     );
     await waitFor('root with the fake worker', async () => lab.logs('flood').includes('client up'));
     await waitFor('the flood to be judged', async () => {
-      const status = await clientStatusAt(lab, RUN_DIR);
+      const status = await clientStatus(lab, RUN_DIR);
       const total = Object.values(status.refusedByRoot ?? {}).reduce((a, b) => a + b, 0);
       return total >= 2_000;
     });
@@ -138,7 +112,7 @@ describe('the root part against a hostile worker (namespaces)', {
       lab.logs('flood').includes('stopped; rules and devices removed'),
     );
     process.stdout.write(`# stop after a 2,000-route flood: ${Date.now() - stopping} ms\n`);
-    assert.deepEqual(await leftovers(lab), []);
+    assert.deepEqual(await leftovers(lab, 'hostile-worker.ts'), []);
   });
 
   for (const [mode, violation] of CASES) {
@@ -164,7 +138,7 @@ describe('the root part against a hostile worker (namespaces)', {
         );
       assert.doesNotMatch(result.stderr, /^pqconnect\[1\]:/m, 'no forged root line');
       assert.doesNotMatch(result.stderr, /forged line/);
-      assert.deepEqual(await leftovers(lab), []);
+      assert.deepEqual(await leftovers(lab, 'hostile-worker.ts'), []);
     });
   }
 });

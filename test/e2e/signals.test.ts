@@ -10,30 +10,10 @@ import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
 import { BIN } from '../../demo/scenario.ts';
+import { clientStatus, leftovers } from '../support/daemon-status.ts';
 
 const ROOT = process.getuid?.() === 0;
 const RUN_DIR = '/tmp/pqs-run';
-
-async function leftovers(lab: Lab): Promise<string[]> {
-  const found: string[] = [];
-  const rules =
-    (await lab.run(lab.client, 'iptables-save', [])).stdout +
-    (await lab.run(lab.client, 'iptables-save', ['-t', 'nat'])).stdout;
-  if (/PQCONNECT/.test(rules)) found.push('iptables chains');
-  if ((await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0'])).code === 0)
-    found.push('TUN device');
-  return found;
-}
-
-async function rootPid(lab: Lab): Promise<number> {
-  const result = await lab.run(lab.client, BIN('pqconnect'), [
-    'status',
-    '--json',
-    '--run-dir',
-    RUN_DIR,
-  ]);
-  return (JSON.parse(result.stdout) as { pid: number }).pid;
-}
 
 function alive(pid: number): boolean {
   try {
@@ -47,7 +27,7 @@ function alive(pid: number): boolean {
 async function startDaemon(lab: Lab, name: string): Promise<number> {
   lab.start(lab.client, BIN('pqconnect'), ['--run-dir', RUN_DIR], name);
   await waitFor(`${name} up`, async () => lab.logs(name).includes('client up'));
-  return rootPid(lab);
+  return (await clientStatus(lab, RUN_DIR)).pid;
 }
 
 /** Sends `signal` and waits (bounded) until `pid` is gone; the time it took. */
@@ -128,7 +108,7 @@ describe('signals and pipes (namespaces)', {
       return status.code === 0;
     });
     await new Promise((r) => setTimeout(r, 1_000));
-    const pid = await rootPid(lab);
+    const pid = await (await clientStatus(lab, RUN_DIR)).pid;
     assert.ok(alive(pid), 'still running after its log reader went away');
     assert.equal((await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0'])).code, 0);
     await stopWith(pid, 'SIGTERM');
