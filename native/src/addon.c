@@ -3,15 +3,17 @@
 #include "kem.h"
 #include "nfqueue.h"
 #include "process.h"
+#include "seccomp.h"
 #include "tun.h"
 #include "udp.h"
 
 static napi_value init(napi_env env, napi_value exports) {
-  kem_register(env, exports);
-  tun_register(env, exports);
-  nfqueue_register(env, exports);
-  udp_register(env, exports);
-  process_register(env, exports);
+  if (kem_register(env, exports) != napi_ok || tun_register(env, exports) != napi_ok ||
+      nfqueue_register(env, exports) != napi_ok || udp_register(env, exports) != napi_ok ||
+      process_register(env, exports) != napi_ok || seccomp_register(env, exports) != napi_ok) {
+    napi_throw_error(env, NULL, "pqconnect native addon: defining its exports failed");
+    return NULL;
+  }
   return exports;
 }
 

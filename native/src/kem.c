@@ -15,6 +15,7 @@
  * alg: 0 = mceliece6960119, 1 = sntrup761.
  */
 #include "kem.h"
+#include "check.h"
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,7 +202,7 @@ static napi_value queue_job(napi_env env, kem_job *job, napi_value *buffers, int
 static napi_value kem_job_start(napi_env env, napi_callback_info info, kem_op op) {
   size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 4 && !(op == OP_KEYPAIR && argc >= 3)) {
     throw_error(env, "wrong number of arguments");
     return NULL;
@@ -255,20 +256,20 @@ static napi_value kem_dec(napi_env env, napi_callback_info info) {
 static napi_value kem_available(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result, mceliece, ntruprime;
-  napi_create_object(env, &result);
-  napi_get_boolean(env, algorithm_load(&algorithms[0]), &mceliece);
-  napi_get_boolean(env, algorithm_load(&algorithms[1]), &ntruprime);
-  napi_set_named_property(env, result, "mceliece6960119", mceliece);
-  napi_set_named_property(env, result, "sntrup761", ntruprime);
+  CHECK(env, napi_create_object(env, &result));
+  CHECK(env, napi_get_boolean(env, algorithm_load(&algorithms[0]), &mceliece));
+  CHECK(env, napi_get_boolean(env, algorithm_load(&algorithms[1]), &ntruprime));
+  CHECK(env, napi_set_named_property(env, result, "mceliece6960119", mceliece));
+  CHECK(env, napi_set_named_property(env, result, "sntrup761", ntruprime));
   return result;
 }
 
-void kem_register(napi_env env, napi_value exports) {
+napi_status kem_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"kemAvailable", NULL, kem_available, NULL, NULL, NULL, napi_default, NULL},
     {"kemKeypair", NULL, kem_keypair, NULL, NULL, NULL, napi_default, NULL},
     {"kemEnc", NULL, kem_enc, NULL, NULL, NULL, napi_default, NULL},
     {"kemDec", NULL, kem_dec, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -3,6 +3,7 @@
 #define PQCONNECT_KEM_H
 #include <node_api.h>
 
-void kem_register(napi_env env, napi_value exports);
+/* Defines this feature's exports on `exports`. */
+napi_status kem_register(napi_env env, napi_value exports);
 
 #endif

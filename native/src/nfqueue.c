@@ -172,11 +172,11 @@ static napi_value nfqueue_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-void nfqueue_register(napi_env env, napi_value exports) {
+napi_status nfqueue_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"nfqueueOpen", NULL, nfqueue_open, NULL, NULL, NULL, napi_default, NULL},
     {"nfqueueVerdict", NULL, nfqueue_verdict, NULL, NULL, NULL, napi_default, NULL},
     {"nfqueueClose", NULL, nfqueue_close, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -3,6 +3,7 @@
 #define PQCONNECT_NFQUEUE_H
 #include <node_api.h>
 
-void nfqueue_register(napi_env env, napi_value exports);
+/* Defines this feature's exports on `exports`. */
+napi_status nfqueue_register(napi_env env, napi_value exports);
 
 #endif

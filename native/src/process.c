@@ -15,9 +15,9 @@ static napi_value set_not_dumpable(napi_env env, napi_callback_info info) {
   return result;
 }
 
-void process_register(napi_env env, napi_value exports) {
+napi_status process_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"setNotDumpable", NULL, set_not_dumpable, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

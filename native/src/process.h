@@ -3,6 +3,7 @@
 #define PQCONNECT_PROCESS_H
 #include <node_api.h>
 
-void process_register(napi_env env, napi_value exports);
+/* Defines this feature's exports on `exports`. */
+napi_status process_register(napi_env env, napi_value exports);
 
 #endif

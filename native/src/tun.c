@@ -60,11 +60,11 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value result, fd_value, name_value;
-  napi_create_object(env, &result);
-  napi_create_int32(env, fd, &fd_value);
-  napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &name_value);
-  napi_set_named_property(env, result, "fd", fd_value);
-  napi_set_named_property(env, result, "name", name_value);
+  CHECK_OR_CLOSE(env, napi_create_object(env, &result), fd);
+  CHECK_OR_CLOSE(env, napi_create_int32(env, fd, &fd_value), fd);
+  CHECK_OR_CLOSE(env, napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &name_value), fd);
+  CHECK_OR_CLOSE(env, napi_set_named_property(env, result, "fd", fd_value), fd);
+  CHECK_OR_CLOSE(env, napi_set_named_property(env, result, "name", name_value), fd);
   return result;
 }
 
@@ -143,7 +143,7 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-void tun_register(napi_env env, napi_value exports) {
+napi_status tun_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"tunOpen", NULL, tun_open, NULL, NULL, NULL, napi_default, NULL},
     {"tunRead", NULL, tun_read, NULL, NULL, NULL, napi_default, NULL},
@@ -151,5 +151,5 @@ void tun_register(napi_env env, napi_value exports) {
     {"tunWrite", NULL, tun_write, NULL, NULL, NULL, napi_default, NULL},
     {"closeFd", NULL, close_fd, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -3,6 +3,7 @@
 #define PQCONNECT_TUN_H
 #include <node_api.h>
 
-void tun_register(napi_env env, napi_value exports);
+/* Defines this feature's exports on `exports`. */
+napi_status tun_register(napi_env env, napi_value exports);
 
 #endif

@@ -72,13 +72,19 @@ static napi_value udp_bind(napi_env env, napi_callback_info info) {
     return NULL;
   }
   socklen_t length = sizeof address;
-  getsockname(fd, (struct sockaddr *)&address, &length);
+  if (getsockname(fd, (struct sockaddr *)&address, &length) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    throw_errno(env, "getsockname");
+    return NULL;
+  }
   napi_value result, fd_value, port_value;
-  napi_create_object(env, &result);
-  napi_create_int32(env, fd, &fd_value);
-  napi_create_uint32(env, ntohs(address.sin_port), &port_value);
-  napi_set_named_property(env, result, "fd", fd_value);
-  napi_set_named_property(env, result, "port", port_value);
+  CHECK_OR_CLOSE(env, napi_create_object(env, &result), fd);
+  CHECK_OR_CLOSE(env, napi_create_int32(env, fd, &fd_value), fd);
+  CHECK_OR_CLOSE(env, napi_create_uint32(env, ntohs(address.sin_port), &port_value), fd);
+  CHECK_OR_CLOSE(env, napi_set_named_property(env, result, "fd", fd_value), fd);
+  CHECK_OR_CLOSE(env, napi_set_named_property(env, result, "port", port_value), fd);
   return result;
 }
 
@@ -164,12 +170,12 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   return result;
 }
 
-void udp_register(napi_env env, napi_value exports) {
+napi_status udp_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"udpBind", NULL, udp_bind, NULL, NULL, NULL, napi_default, NULL},
     {"udpRead", NULL, udp_read, NULL, NULL, NULL, napi_default, NULL},
     {"udpStop", NULL, udp_stop, NULL, NULL, NULL, napi_default, NULL},
     {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -3,6 +3,7 @@
 #define PQCONNECT_UDP_H
 #include <node_api.h>
 
-void udp_register(napi_env env, napi_value exports);
+/* Defines this feature's exports on `exports`. */
+napi_status udp_register(napi_env env, napi_value exports);
 
 #endif

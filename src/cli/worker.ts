@@ -13,7 +13,7 @@ import type { EngineLog } from '../engine/log.ts';
 import { ServerEngine } from '../engine/server-engine.ts';
 import { tunFdPort, udpFdTransport } from '../io/fd-transports.ts';
 import { FrameChannel } from '../io/frame-channel.ts';
-import { nativeIo } from '../io/native-io.ts';
+import { confineWorker } from '../io/worker-confinement.ts';
 import { CHANNEL_FD } from '../io/worker-process.ts';
 import { rewriteDnsDatagram } from '../streams/dns-datagram.ts';
 import {
@@ -25,11 +25,15 @@ import {
   type ToWorker,
 } from './ipc.ts';
 
-/** Before anything is parsed: no core dumps, no ptrace or /proc/<pid>/mem for same-user processes. */
-if (!nativeIo().setNotDumpable()) {
-  process.stderr.write('WARN could not make the worker non-dumpable; stopping\n');
-  process.exit(1);
-}
+/** Before anything is parsed: no dumps, no same-user ptrace, the seccomp allow-list. */
+const allowedSyscalls = (() => {
+  try {
+    return confineWorker();
+  } catch (error) {
+    process.stderr.write(`WARN could not confine the worker (${errorText(error)}); stopping\n`);
+    process.exit(1);
+  }
+})();
 
 function send(message: FromWorker): void {
   channel.send(message);
@@ -79,7 +83,7 @@ function startClient(config: ClientWorkerConfig): Running {
   });
   send({
     type: 'ready',
-    summary: `client engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}`,
+    summary: `client engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}, ${allowedSyscalls} system calls allowed`,
   });
   return {
     status: () => ({
@@ -125,7 +129,7 @@ function startServer(config: ServerWorkerConfig): Running {
     .then(() =>
       send({
         type: 'ready',
-        summary: `server engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}`,
+        summary: `server engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}, ${allowedSyscalls} system calls allowed`,
       }),
     )
     .catch((error: unknown) => log(`WARN server engine did not become ready: ${errorText(error)}`));

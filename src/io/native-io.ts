@@ -26,6 +26,9 @@ export interface NativeIo {
   nfqueueClose(handle: unknown): void;
   /** PR_SET_DUMPABLE 0 for this process; false if the kernel refused. */
   setNotDumpable(): boolean;
+  /** Installs the worker's seccomp allow-list on every thread (native/src/seccomp.c);
+   * returns how many system calls it allows. Throws if it cannot be installed. */
+  confineSyscalls(): number;
 }
 
 export function nativeIo(): NativeIo {

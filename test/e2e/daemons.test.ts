@@ -108,7 +108,7 @@ describe('daemons in network namespaces', {
     assert.equal((await stat(TRACE)).mode & 0o777, 0o600);
   });
 
-  it('confines the worker: unprivileged, no capabilities in any set, no_new_privs, not dumpable, only its descriptors', async () => {
+  it('confines the worker: unprivileged, no capabilities in any set, no_new_privs, seccomp filter, not dumpable, only its descriptors', async () => {
     const status = await clientStatus(lab);
     const procStatus = await readFile(`/proc/${status.workerPid}/status`, 'utf8');
     const field = (name: string) => new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(procStatus)?.[1];
@@ -116,6 +116,8 @@ describe('daemons in network namespaces', {
     for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'])
       assert.equal(Number.parseInt(field(set)!, 16), 0, `${set} ${field(set)}`);
     assert.equal(field('NoNewPrivs'), '1');
+    assert.equal(field('Seccomp'), '2', 'seccomp filter mode');
+    assert.equal(field('Seccomp_filters'), '1');
     assert.equal(
       (await stat(`/proc/${status.workerPid}/mem`)).uid,
       0,
