@@ -118,7 +118,9 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
 
   await removeStaleRules();
   const firewall = await detectFirewall();
-  log(`firewall: ${firewall.name}`);
+  log(
+    `firewall: DNS answers diverted by ${firewall.name}, fallback NAT in the nftables table ip pqconnect`,
+  );
   daemon.onShutdown(() => firewall.removeAll());
   const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
   daemon.onShutdown(() => io.closeFd(tun.fd));

@@ -1,14 +1,16 @@
 /**
- * The firewall rules through nftables, in one table of their own (`ip pqconnect`) that is
- * deleted as a whole at exit and at start:
- *   dns_input / dns_forward  DNS answers (UDP source port 53) to the queue, with bypass
+ * The nftables table `ip pqconnect`, deleted as a whole at exit and at start:
+ *   dns_input / dns_forward   DNS answers (UDP source port 53) to the queue, with bypass
+ *                             (where the kernel has the nftables `queue` statement)
  *   nat_output / nat_prerouting  plain-fallback DNAT through the map @fallback
- *                            (internal address : server address), one element per server
- *   nat_postrouting          fallback packets leave with the interface's address; in
- *                            bottle mode, forwarded traffic enters the tunnel as ours
+ *                             (internal address : server address), one element per server,
+ *                             so adding or removing a route is one element and the
+ *                             table's deletion removes any number of them at once
+ *   nat_postrouting           fallback packets leave with the interface's address; in
+ *                             bottle mode, forwarded traffic enters the tunnel as ours
  */
 import { run, runQuietly } from './commands.ts';
-import type { Firewall, NatMode, PlainRoute } from './firewall.ts';
+import type { DnsDiversion, NatMode, PlainRoute } from './firewall.ts';
 
 const TABLE = ['ip', 'pqconnect'];
 
@@ -31,14 +33,14 @@ async function addChain(
   ]);
 }
 
-export const nftablesFirewall: Firewall = {
+export async function removeNftablesTable(): Promise<void> {
+  await runQuietly('nft', ['delete', 'table', ...TABLE]);
+}
+
+export const nftablesDnsDiversion: DnsDiversion = {
   name: 'nftables',
 
-  async removeAll() {
-    await runQuietly('nft', ['delete', 'table', ...TABLE]);
-  },
-
-  async installDnsInterception(queue, bottle) {
+  async install(queue, bottle) {
     await ensureTable();
     const chains = bottle
       ? [
@@ -64,82 +66,84 @@ export const nftablesFirewall: Firewall = {
     }
   },
 
-  async installNat(tunnelNetwork: string, ownAddress: string, tunName: string, mode: NatMode) {
-    await ensureTable();
-    await run('nft', ['add', 'map', ...TABLE, 'fallback', '{ type ipv4_addr : ipv4_addr; }']);
-    const dnatChains =
-      mode === 'local'
-        ? [['nat_output', 'output']]
-        : [
-            ['nat_output', 'output'],
-            ['nat_prerouting', 'prerouting'],
-          ];
-    for (const [name, hook] of dnatChains as [string, string][]) {
-      await addChain(name, hook, 'nat', -100);
-      await run('nft', [
-        'add',
-        'rule',
-        ...TABLE,
-        name,
-        'dnat',
-        'to',
-        'ip',
-        'daddr',
-        'map',
-        '@fallback',
-      ]);
-    }
-    await addChain('nat_postrouting', 'postrouting', 'nat', 100);
+  remove: removeNftablesTable,
+};
+
+export async function installNftablesNat(
+  tunnelNetwork: string,
+  ownAddress: string,
+  tunName: string,
+  mode: NatMode,
+): Promise<void> {
+  await ensureTable();
+  await run('nft', ['add', 'map', ...TABLE, 'fallback', '{ type ipv4_addr : ipv4_addr; }']);
+  const dnatChains =
+    mode === 'local'
+      ? [['nat_output', 'output']]
+      : [
+          ['nat_output', 'output'],
+          ['nat_prerouting', 'prerouting'],
+        ];
+  for (const [name, hook] of dnatChains as [string, string][]) {
+    await addChain(name, hook, 'nat', -100);
+    await run('nft', [
+      'add',
+      'rule',
+      ...TABLE,
+      name,
+      'dnat',
+      'to',
+      'ip',
+      'daddr',
+      'map',
+      '@fallback',
+    ]);
+  }
+  await addChain('nat_postrouting', 'postrouting', 'nat', 100);
+  await run('nft', [
+    'add',
+    'rule',
+    ...TABLE,
+    'nat_postrouting',
+    'ip',
+    'saddr',
+    tunnelNetwork,
+    'oifname',
+    '!=',
+    tunName,
+    'masquerade',
+  ]);
+  if (mode === 'bottle') {
     await run('nft', [
       'add',
       'rule',
       ...TABLE,
       'nat_postrouting',
+      'oifname',
+      tunName,
       'ip',
       'saddr',
-      tunnelNetwork,
-      'oifname',
       '!=',
-      tunName,
-      'masquerade',
+      ownAddress,
+      'snat',
+      'to',
+      ownAddress,
     ]);
-    if (mode === 'bottle') {
-      await run('nft', [
-        'add',
-        'rule',
-        ...TABLE,
-        'nat_postrouting',
-        'oifname',
-        tunName,
-        'ip',
-        'saddr',
-        '!=',
-        ownAddress,
-        'snat',
-        'to',
-        ownAddress,
-      ]);
-    }
-  },
+  }
+}
 
-  async addPlainRoute(route: PlainRoute) {
-    await run('nft', [
-      'add',
-      'element',
-      ...TABLE,
-      'fallback',
-      `{ ${route.internalAddress} : ${route.plainAddress} }`,
-    ]);
-    await runQuietly('conntrack', ['-D', '-d', route.internalAddress]);
-  },
+const element = (route: PlainRoute) => `{ ${route.internalAddress} : ${route.plainAddress} }`;
 
-  async removePlainRoute(route: PlainRoute) {
-    await runQuietly('nft', [
-      'delete',
-      'element',
-      ...TABLE,
-      'fallback',
-      `{ ${route.internalAddress} : ${route.plainAddress} }`,
-    ]);
-  },
-};
+/**
+ * Adds the map element, then forgets connection-tracking state for the internal address:
+ * connections whose first packets went into the tunnel while PQ was being tried would
+ * otherwise keep bypassing the new mapping.
+ */
+export async function addNftablesRoute(route: PlainRoute): Promise<void> {
+  await run('nft', ['add', 'element', ...TABLE, 'fallback', element(route)]);
+  await runQuietly('conntrack', ['-D', '-d', route.internalAddress]);
+}
+
+export async function removeNftablesRoute(route: PlainRoute): Promise<void> {
+  await runQuietly('nft', ['delete', 'element', ...TABLE, 'fallback', element(route)]);
+}

@@ -1,19 +1,35 @@
 /**
- * The daemon's firewall, behind one interface with two implementations: nftables (a
- * table of its own, `ip pqconnect`) where the kernel supports the nftables `queue`
- * statement, iptables otherwise (its NFQUEUE target works on kernels without nft queue,
- * such as these machines'). Detection probes nft in a throw-away table. Whichever is
- * used, stale rules of both from a crashed run are removed at start.
+ * The daemon's firewall. Plain-fallback NAT is always nftables (the table `ip pqconnect`
+ * with a fallback map: a route is one map element, shutdown deletes the table at once
+ * however many routes there are). DNS answers are diverted to the queue by nftables
+ * where the kernel supports its `queue` statement, by iptables otherwise (its NFQUEUE
+ * target works on kernels without nft queue, such as these machines'). Detection probes
+ * nft in a throw-away table. Whichever is used, stale rules of both from a crashed run
+ * are removed at start.
  */
 import { runQuietly } from './commands.ts';
-import { iptablesFirewall } from './firewall-iptables.ts';
-import { nftablesFirewall } from './firewall-nftables.ts';
+import { iptablesDnsDiversion } from './firewall-iptables.ts';
+import {
+  addNftablesRoute,
+  installNftablesNat,
+  nftablesDnsDiversion,
+  removeNftablesRoute,
+  removeNftablesTable,
+} from './firewall-nftables.ts';
 
 /** How plain-fallback NAT applies: to this host, or also to hosts it forwards for. */
 export type NatMode = 'local' | 'host-ip' | 'bottle';
 
-export interface Firewall {
+/** Sends DNS answers (UDP source port 53) to an NFQUEUE queue, with bypass. */
+export interface DnsDiversion {
   readonly name: 'iptables' | 'nftables';
+  install(queue: number, bottle: boolean): Promise<void>;
+  remove(): Promise<void>;
+}
+
+export interface Firewall {
+  /** Which tool diverts DNS answers. */
+  readonly name: DnsDiversion['name'];
   removeAll(): Promise<void>;
   installDnsInterception(queue: number, bottle: boolean): Promise<void>;
   installNat(
@@ -24,6 +40,20 @@ export interface Firewall {
   ): Promise<void>;
   addPlainRoute(route: PlainRoute): Promise<void>;
   removePlainRoute(route: PlainRoute): Promise<void>;
+}
+
+export function firewallWith(dns: DnsDiversion): Firewall {
+  return {
+    name: dns.name,
+    async removeAll() {
+      await dns.remove();
+      await removeNftablesTable();
+    },
+    installDnsInterception: (queue, bottle) => dns.install(queue, bottle),
+    installNat: installNftablesNat,
+    addPlainRoute: addNftablesRoute,
+    removePlainRoute: removeNftablesRoute,
+  };
 }
 
 const PROBE_TABLE = 'pqconnect_probe';
@@ -60,13 +90,13 @@ export async function nftQueueSupported(): Promise<boolean> {
 }
 
 export async function detectFirewall(): Promise<Firewall> {
-  return (await nftQueueSupported()) ? nftablesFirewall : iptablesFirewall;
+  return firewallWith((await nftQueueSupported()) ? nftablesDnsDiversion : iptablesDnsDiversion);
 }
 
 /** Removes what either backend may have left behind. */
 export async function removeStaleRules(): Promise<void> {
-  await iptablesFirewall.removeAll();
-  await nftablesFirewall.removeAll();
+  await iptablesDnsDiversion.remove();
+  await removeNftablesTable();
 }
 
 export interface PlainRoute {
