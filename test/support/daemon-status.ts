@@ -8,7 +8,14 @@ import type { Lab } from '../../demo/lab.ts';
 export interface ClientStatus {
   pid: number;
   workerPid: number;
-  sessions: { state: unknown; name: string }[];
+  sessions: {
+    state: unknown;
+    name: string;
+    realAddress: string;
+    sendEpoch: number | null;
+    receiveEpoch: number | null;
+    lastHandshakeMs: number | null;
+  }[];
   counters: Record<string, number>;
   refusedByRoot?: Record<string, number>;
 }

@@ -1,0 +1,139 @@
+/**
+ * Interoperability, our client daemon → the deployed `pqconnect-server` (Debian's
+ * package, run from its trixie root in the lab's server namespace, keys from the
+ * deployed `pqconnect-keygen`): curl and ping by name, a 70 s soak across epoch ratchets,
+ * and a restart of the deployed server, after which traffic comes back with a new 0-RTT
+ * handshake from the cached prekeys and without a second static-key download. Prints the
+ * deployed version and the timings (static-key download, handshake, first reply, RTT).
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLab, type Lab } from '../../demo/lab.ts';
+import { startClientDaemon, startDns, startWebServer } from '../../demo/scenario.ts';
+import { clientStatus } from '../support/daemon-status.ts';
+import {
+  deployedKeygen,
+  ensureDeployedRoot,
+  msUntil,
+  startDeployedServer,
+  stopDeployed,
+} from '../support/deployed.ts';
+
+const ROOT = process.getuid?.() === 0;
+const say = (text: string) => process.stdout.write(`# ${text}\n`);
+const STATIC_KEY_VERIFIED = /static key verified/g;
+const staticKeyDownloads = (log: string) => log.match(STATIC_KEY_VERIFIED)?.length ?? 0;
+
+function isEstablished(state: unknown): boolean {
+  return typeof state === 'object' && state !== null && 'established' in state;
+}
+
+async function curl(lab: Lab, seconds = 20) {
+  return lab.run(
+    lab.client,
+    'curl',
+    ['-sS', '--max-time', String(seconds), 'http://www.demo.test/'],
+    (seconds + 5) * 1000,
+  );
+}
+
+/** The average RTT in ms and the loss in % from ping's summary. */
+function pingSummary(output: string): { loss: number; avg: number } {
+  const loss = Number(/([\d.]+)% packet loss/.exec(output)?.[1] ?? Number.NaN);
+  const avg = Number(/= [\d.]+\/([\d.]+)\//.exec(output)?.[1] ?? Number.NaN);
+  return { loss, avg };
+}
+
+describe('our client daemon → the deployed pqconnect-server', {
+  skip: ROOT ? false : 'needs root (debootstrap root, network namespaces, TUN)',
+}, () => {
+  let lab: Lab;
+  let dir: string;
+  let server: ChildProcess;
+
+  before(async () => {
+    say(`deployed implementation: ${await ensureDeployedRoot()}`);
+    lab = await createLab('pqi');
+    dir = await mkdtemp(join(tmpdir(), 'pqconnect-interop-'));
+    const label = await deployedKeygen(lab, dir);
+    await startDns(lab, {
+      keyDir: join(dir, 'keys'),
+      pq1Label: label,
+      pq1Name: `${label}.demo.test`,
+    });
+    await startWebServer(lab);
+    server = await startDeployedServer(lab, join(dir, 'keys'));
+    await startClientDaemon(lab);
+  });
+  after(async () => {
+    await lab?.destroy();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('curl and ping by name through the tunnel, with timings', async () => {
+    const start = Date.now();
+    const page = curl(lab);
+    const staticKeyMs = await msUntil(start, () => staticKeyDownloads(lab.logs('client')) > 0);
+    const established = await msUntil(start, async () =>
+      (await clientStatus(lab)).sessions.some((s) => isEstablished(s.state)),
+    );
+    const result = await page;
+    const firstReplyMs = Date.now() - start;
+    assert.equal(result.code, 0, `${result.stderr}\n${lab.logs('client')}`);
+    assert.match(result.stdout, /hello from the PQConnect demo server/);
+    const ping = await lab.run(
+      lab.client,
+      'ping',
+      ['-c', '10', '-i', '0.2', 'www.demo.test'],
+      20_000,
+    );
+    assert.equal(ping.code, 0, ping.stdout);
+    const { avg, loss } = pingSummary(ping.stdout);
+    assert.equal(loss, 0);
+    const status = await clientStatus(lab);
+    const session = status.sessions[0];
+    assert.ok(session);
+    assert.equal(session.realAddress, lab.server.address);
+    say(
+      `static key ${staticKeyMs} ms, established ${established} ms (handshake computation ${session.lastHandshakeMs} ms), first reply ${firstReplyMs} ms, RTT avg ${avg} ms`,
+    );
+  });
+
+  it('soaks for 70 s across epoch ratchets', async () => {
+    const ping = await lab.run(
+      lab.client,
+      'ping',
+      ['-c', '350', '-i', '0.2', '-q', 'www.demo.test'],
+      90_000,
+    );
+    const { avg, loss } = pingSummary(ping.stdout);
+    const session = (await clientStatus(lab)).sessions[0];
+    assert.ok(session);
+    say(
+      `70 s soak: loss ${loss} %, RTT avg ${avg} ms, epochs send ${session.sendEpoch} receive ${session.receiveEpoch}`,
+    );
+    assert.ok(loss <= 1, `loss ${loss} %`);
+    assert.ok(
+      (session.sendEpoch ?? 0) >= 2 && (session.receiveEpoch ?? 0) >= 2,
+      'ratcheted at least twice',
+    );
+    assert.ok(isEstablished(session.state));
+  });
+
+  it('traffic comes back after the deployed server restarts, from cached prekeys', async () => {
+    await stopDeployed(server);
+    const restarted = Date.now();
+    server = await startDeployedServer(lab, join(dir, 'keys'));
+    const backMs = await msUntil(restarted, async () => (await curl(lab, 3)).code === 0, 60_000);
+    say(`traffic back ${backMs} ms after the deployed server restarted (its start included)`);
+    assert.equal(
+      staticKeyDownloads(lab.logs('client')),
+      1,
+      'the static key was not downloaded again',
+    );
+  });
+});
