@@ -54,10 +54,14 @@ const { cases } = loadVectors<{ cases: (SessionValues | Manager | { kind: string
   'cookie.json',
 );
 const sessionValues = cases.filter((c): c is SessionValues => c.kind === 'from_session_values');
-const manager = cases.find((c): c is Manager => c.kind === 'cookie_manager')!;
+const managers = cases.filter((c): c is Manager => c.kind === 'cookie_manager');
 
 for (const { name, sym } of BACKENDS) {
   describe(`cookies (${name})`, () => {
+    it('the vector set has cookies from session values and a cookie manager', () => {
+      assert.ok(sessionValues.length > 0 && managers.length > 0);
+    });
+
     it('seals the deployed cookie bytes from session values and opens them again', () => {
       for (const c of sessionValues) {
         const contents = {
@@ -75,97 +79,100 @@ for (const { name, sym } of BACKENDS) {
       }
     });
 
-    function chainAfterUpdates(): CookieKeyChain {
+    function chainAfterUpdates(manager: Manager): CookieKeyChain {
       const chain = new CookieKeyChain(sym, fromHex(manager.master_key), fromHex(manager.seed));
       for (const update of manager.updates)
         chain.update(update.timestamp, fromHex(update.randomness));
       return chain;
     }
 
-    it('evolves the cookie-key chain and forgets keys older than 120 s', () => {
-      const chain = new CookieKeyChain(sym, fromHex(manager.master_key), fromHex(manager.seed));
-      assert.equal(toHex(chain.currentState), manager.state_after_init);
-      for (const update of manager.updates) {
-        chain.update(update.timestamp, fromHex(update.randomness));
-        assert.equal(toHex(chain.currentState), update.state);
-        assert.deepEqual(chain.slots(), update.keystore_timestamps);
-      }
-    });
-
-    it('checks cookies: valid ones resume at epoch + 1, every tampered one is refused', () => {
-      const chain = chainAfterUpdates();
-      for (const check of manager.check_cookie) {
-        const opened = openCookie(sym, fromHex(check.data), (t) => chain.keyFor(t));
-        assert.equal(opened.ok, check.ok, check.what);
-        if (!opened.ok) continue;
-        const resumed = TunnelSession.fromCookie(sym, opened.value, 0);
-        assert.ok(resumed);
-        const state = resumed.state();
-        assert.deepEqual(
-          {
-            send_epoch: state.sendEpoch,
-            recv_epoch: state.receiveEpoch,
-            recv_epochs_held: state.receiveEpochsHeld,
-          },
-          check.epochs,
-        );
-      }
-    });
-
-    it('issues the deployed cookies and the full offload round trip works both ways', () => {
-      const chain = chainAfterUpdates();
-      for (const issued of manager.issued.filter((x) => x.cookie !== undefined)) {
-        const tid = fromHex(issued.session.tid);
-        const sendRoot = fromHex(issued.session.server_send_root);
-        const receiveRoot = fromHex(issued.session.server_recv_root);
-        const server = new TunnelSession(sym, tid, sendRoot, receiveRoot, 0);
-        const client = new TunnelSession(sym, tid, receiveRoot, sendRoot, 0);
-        for (let e = 0; e < issued.server_epoch_at_cookie!; e++) {
-          server.ratchetSend(0);
-          client.ratchetSend(0);
+    for (const [index, manager] of managers.entries()) {
+      const which = `cookie manager ${index + 1} of ${managers.length}`;
+      it(`${which}: evolves the cookie-key chain and forgets keys older than 120 s`, () => {
+        const chain = new CookieKeyChain(sym, fromHex(manager.master_key), fromHex(manager.seed));
+        assert.equal(toHex(chain.currentState), manager.state_after_init);
+        for (const update of manager.updates) {
+          chain.update(update.timestamp, fromHex(update.randomness));
+          assert.equal(toHex(chain.currentState), update.state);
+          assert.deepEqual(chain.slots(), update.keystore_timestamps);
         }
-        assert.ok(client.open(server.seal(new Uint8Array([1]), 0), 0).ok);
-        assert.ok(server.open(client.seal(new Uint8Array([2]), 0), 0).ok);
+      });
 
-        const roots = server.cookieRoots();
-        assert.ok(roots);
-        assert.equal(roots.epoch, issued.server_epoch_at_cookie);
-        const key = chain.keyFor(issued.timestamp);
-        assert.equal(key && toHex(key), issued.cookie_key);
-        const cookie = sealCookie(sym, key!, fromHex(issued.cookie_nonce), issued.timestamp, {
-          tid,
-          ...roots,
-        });
-        assert.equal(toHex(cookie), issued.cookie, issued.scenario);
+      it(`${which}: checks cookies: valid ones resume at epoch + 1, every tampered one is refused`, () => {
+        const chain = chainAfterUpdates(manager);
+        for (const check of manager.check_cookie) {
+          const opened = openCookie(sym, fromHex(check.data), (t) => chain.keyFor(t));
+          assert.equal(opened.ok, check.ok, check.what);
+          if (!opened.ok) continue;
+          const resumed = TunnelSession.fromCookie(sym, opened.value, 0);
+          assert.ok(resumed);
+          const state = resumed.state();
+          assert.deepEqual(
+            {
+              send_epoch: state.sendEpoch,
+              recv_epoch: state.receiveEpoch,
+              recv_epochs_held: state.receiveEpochsHeld,
+            },
+            check.epochs,
+          );
+        }
+      });
 
-        const atClient = client.open(server.seal(cookie, 0), 0);
-        assert.ok(atClient.ok && atClient.kind === 'cookie', issued.scenario);
-        server.close();
+      it(`${which}: issues the deployed cookies and the full offload round trip works both ways`, () => {
+        const chain = chainAfterUpdates(manager);
+        for (const issued of manager.issued.filter((x) => x.cookie !== undefined)) {
+          const tid = fromHex(issued.session.tid);
+          const sendRoot = fromHex(issued.session.server_send_root);
+          const receiveRoot = fromHex(issued.session.server_recv_root);
+          const server = new TunnelSession(sym, tid, sendRoot, receiveRoot, 0);
+          const client = new TunnelSession(sym, tid, receiveRoot, sendRoot, 0);
+          for (let e = 0; e < issued.server_epoch_at_cookie!; e++) {
+            server.ratchetSend(0);
+            client.ratchetSend(0);
+          }
+          assert.ok(client.open(server.seal(new Uint8Array([1]), 0), 0).ok);
+          assert.ok(server.open(client.seal(new Uint8Array([2]), 0), 0).ok);
 
-        const opened = openCookie(sym, cookie, (t) => chain.keyFor(t));
-        assert.ok(opened.ok);
-        const resumed = TunnelSession.fromCookie(sym, opened.value, 0)!;
-        const resumedState = resumed.state();
-        assert.deepEqual(resumedState.receiveEpochsHeld, issued.resumed_epochs!.recv_epochs_held);
-        const first = client.open(fromHex(issued.resumed_first_packet!), 0);
-        assert.ok(
-          first.ok && first.kind === 'data',
-          `${issued.scenario}: client decrypts the resumed packet`,
-        );
-        assert.equal(toHex(resumed.seal(first.plaintext, 0)), issued.resumed_first_packet);
-        const reply = resumed.open(fromHex(issued.client_reply!), 0);
-        assert.ok(
-          reply.ok && reply.kind === 'data',
-          `${issued.scenario}: resumed server decrypts the client's reply`,
-        );
-        assert.equal(
-          toHex(client.seal(reply.plaintext, 0)),
-          issued.client_reply,
-          'our client sends the same reply',
-        );
-        assert.ok(resumed.open(client.seal(new Uint8Array([3]), 0), 0).ok);
-      }
-    });
+          const roots = server.cookieRoots();
+          assert.ok(roots);
+          assert.equal(roots.epoch, issued.server_epoch_at_cookie);
+          const key = chain.keyFor(issued.timestamp);
+          assert.equal(key && toHex(key), issued.cookie_key);
+          const cookie = sealCookie(sym, key!, fromHex(issued.cookie_nonce), issued.timestamp, {
+            tid,
+            ...roots,
+          });
+          assert.equal(toHex(cookie), issued.cookie, issued.scenario);
+
+          const atClient = client.open(server.seal(cookie, 0), 0);
+          assert.ok(atClient.ok && atClient.kind === 'cookie', issued.scenario);
+          server.close();
+
+          const opened = openCookie(sym, cookie, (t) => chain.keyFor(t));
+          assert.ok(opened.ok);
+          const resumed = TunnelSession.fromCookie(sym, opened.value, 0)!;
+          const resumedState = resumed.state();
+          assert.deepEqual(resumedState.receiveEpochsHeld, issued.resumed_epochs!.recv_epochs_held);
+          const first = client.open(fromHex(issued.resumed_first_packet!), 0);
+          assert.ok(
+            first.ok && first.kind === 'data',
+            `${issued.scenario}: client decrypts the resumed packet`,
+          );
+          assert.equal(toHex(resumed.seal(first.plaintext, 0)), issued.resumed_first_packet);
+          const reply = resumed.open(fromHex(issued.client_reply!), 0);
+          assert.ok(
+            reply.ok && reply.kind === 'data',
+            `${issued.scenario}: resumed server decrypts the client's reply`,
+          );
+          assert.equal(
+            toHex(client.seal(reply.plaintext, 0)),
+            issued.client_reply,
+            'our client sends the same reply',
+          );
+          assert.ok(resumed.open(client.seal(new Uint8Array([3]), 0), 0).ok);
+        }
+      });
+    }
 
     it('takes a cookie even when the send side is ahead of the receive side', () => {
       const tid = new Uint8Array(32).fill(1);

@@ -45,21 +45,46 @@ function asVector(state: TunnelEpochState): VectorState {
   };
 }
 
+/**
+ * Whether a case shows the deployed windows refusing a fresh, unmodified packet (which
+ * ours may accept: the vectors' README), read from its steps rather than its label.
+ */
+function refusesFreshPackets(c: TunnelCase): boolean {
+  const accepted = new Set<string>();
+  for (const step of c.steps) {
+    if (step.op !== 'recv' || step.modification || step.name === undefined) continue;
+    if (step.ok) accepted.add(step.name);
+    else if (!accepted.has(step.name)) return true;
+  }
+  return false;
+}
+
+const sameState = (a: VectorState, b: VectorState) => JSON.stringify(a) === JSON.stringify(b);
+
 for (const backend of BACKENDS) {
   describe(`tunnel.json (${backend.name})`, () => {
     for (const c of cases) {
-      const forgedEpochCase = c.label.startsWith('failed decryption still advances epochs');
-
       it(c.label, () => {
         const tid = fromHex(c.tid);
         const sessions = {
           A: new TunnelSession(backend.sym, tid, fromHex(c.a_send_root), fromHex(c.a_recv_root), 0),
           B: new TunnelSession(backend.sym, tid, fromHex(c.a_recv_root), fromHex(c.a_send_root), 0),
         };
+        /**
+         * Sides whose deployed epochs moved on a forged packet, which ours refuse to do
+         * (or that received a packet such a side sent), until the two agree again: their
+         * bytes and states are not compared meanwhile.
+         */
+        const movedByForgery = new Set<'A' | 'B'>();
+        const sentWhileMoved = new Set<string>();
+        const agreesAgain = (side: 'A' | 'B', state: VectorState) => {
+          if (sameState(asVector(sessions[side].state()), state)) movedByForgery.delete(side);
+          return !movedByForgery.has(side);
+        };
         const sent = new Map<string, { packet: Uint8Array; plaintext: string }>();
         const delivered = new Set<string>();
         let acceptedBeyondDeployed = 0;
-        let diverged = forgedEpochCase;
+        let diverged = false;
 
         for (const [index, step] of c.steps.entries()) {
           const where = `step ${index} (${step.op} ${step.side} ${step.name ?? ''} ${step.modification ?? ''})`;
@@ -70,15 +95,18 @@ for (const backend of BACKENDS) {
           } else if (step.op === 'send') {
             const packet = session.seal(fromHex(step.plaintext!), 0);
             sent.set(step.name!, { packet, plaintext: step.plaintext! });
-            if (!forgedEpochCase || step.side === 'A')
-              assert.equal(toHex(packet), step.packet, where);
-            if (!diverged) assert.deepEqual(asVector(session.state()), step.state, where);
+            if (movedByForgery.has(step.side)) sentWhileMoved.add(step.name!);
+            if (!movedByForgery.has(step.side)) assert.equal(toHex(packet), step.packet, where);
+            if (agreesAgain(step.side, step.state) && !diverged)
+              assert.deepEqual(asVector(session.state()), step.state, where);
           } else {
             const before = session.state();
             const original = sent.get(step.name!)!;
             const input = step.packet ? fromHex(step.packet) : original.packet;
             const result = session.open(input, 0);
+            if (!step.modification && sentWhileMoved.has(step.name!)) movedByForgery.add(step.side);
             if (step.modification) {
+              if (!sameState(asVector(before), step.state)) movedByForgery.add(step.side);
               assert.equal(result.ok, false, where);
               assert.deepEqual(
                 session.state(),
@@ -99,12 +127,12 @@ for (const backend of BACKENDS) {
                 diverged = true;
               }
             }
-            if (result.ok && step.ok && !diverged) {
+            if (result.ok && step.ok && agreesAgain(step.side, step.state) && !diverged) {
               assert.deepEqual(asVector(session.state()), step.state, where);
             }
           }
         }
-        if (c.label.startsWith('receive window') || c.label.startsWith('epoch window')) {
+        if (refusesFreshPackets(c)) {
           assert.ok(
             acceptedBeyondDeployed > 0,
             'our receiver should accept what the deployed window drops',
@@ -114,7 +142,7 @@ for (const backend of BACKENDS) {
     }
 
     it('a forged epoch field moves nothing; both sides keep talking in epoch 0', () => {
-      const c = cases.find((x) => x.label.startsWith('failed decryption still advances epochs'))!;
+      const c = cases[0]!;
       const tid = fromHex(c.tid);
       const a = new TunnelSession(
         backend.sym,

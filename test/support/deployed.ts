@@ -42,7 +42,9 @@ const ENTER = [
   'mount -t tmpfs tmpfs "$root/run"',
   'mount -t tmpfs tmpfs "$root/tmp"',
   'mount --bind /etc/resolv.conf "$root/etc/resolv.conf"',
-  'for pair in $binds; do mkdir -p "$root${pair#*=}"; mount --bind "${pair%%=*}" "$root${pair#*=}"; done',
+  'while [ "$binds" -gt 0 ]; do',
+  '  mkdir -p "$root$2"; mount --bind "$1" "$root$2"; shift 2; binds=$((binds - 1))',
+  'done',
   'exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"',
 ].join('\n');
 
@@ -51,7 +53,6 @@ export function inDeployedRoot(
   argv: string[],
   binds: Bind[] = [],
 ): { command: string; args: string[] } {
-  const pairs = binds.map((b) => `${b.host}=${b.inside}`).join(' ');
   return {
     command: 'unshare',
     args: [
@@ -66,7 +67,8 @@ export function inDeployedRoot(
       ENTER,
       'enter',
       DEPLOYED_ROOT,
-      pairs,
+      String(binds.length),
+      ...binds.flatMap((b) => [b.host, b.inside]),
       ...argv,
     ],
   };
