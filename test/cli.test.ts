@@ -1,6 +1,8 @@
 /** The command-line tools: --help, --version, and one-line errors with exit status 2. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -49,11 +51,9 @@ describe('command-line tools', () => {
       const help = await tool(name, ['--help']);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /^Usage: /);
-      if (name !== 'pqconnect-keygen') {
-        const version = await tool(name, ['--version']);
-        assert.equal(version.code, 0);
-        assert.match(version.stdout, new RegExp(`^${name} \\d+\\.\\d+\\.\\d+`));
-      }
+      const version = await tool(name, ['--version']);
+      assert.equal(version.code, 0);
+      assert.match(version.stdout, new RegExp(`^${name} \\d+\\.\\d+\\.\\d+`));
     });
   }
 
@@ -125,5 +125,45 @@ describe('command-line tools', () => {
     ]);
     assert.equal(records.code, 0);
     assert.equal(records.stdout.split('\n')[0], first.stdout.split('\n')[0]);
+  });
+
+  it('pqconnect-keygen takes the deployed options and checks everything before writing', async () => {
+    const base = fileURLToPath(
+      new URL(`../test-output/keygen-parity-${process.pid}/`, import.meta.url),
+    );
+    const keys = join(base, 'keys');
+    const config = join(base, 'etc');
+    await rm(base, { recursive: true, force: true });
+    const badName = await tool('pqconnect-keygen', ['-d', keys, '--name', 'localhost']);
+    assert.equal(badName.code, 2);
+    assert.match(badName.stderr, /--name: need a host name with a domain/);
+    await mkdir(config, { recursive: true });
+    await writeFile(join(config, 'pqcport'), '624\n');
+    const conflict = await tool('pqconnect-keygen', ['-d', keys, '-c', config, '-p', '625']);
+    assert.equal(conflict.code, 2);
+    assert.match(conflict.stderr, /--port: 625 differs from .*pqcport \(624\)/);
+    await assert.rejects(stat(keys), 'nothing was written after a refused argument');
+
+    const made = await tool('pqconnect-keygen', ['--directory', keys, '-c', config]);
+    assert.equal(made.code, 0, made.stderr);
+    const label = /pq1 label: (pq1[0-9b-z]+)/.exec(made.stdout)?.[1];
+    assert.ok(label);
+    assert.match(made.stdout, /SUBDOMAIN\.DOMAIN\. CNAME pq1[0-9b-z]+\.DOMAIN\./);
+    assert.equal((await readFile(join(config, 'pqcport'), 'utf8')).trim(), '624');
+    assert.equal((await readFile(join(config, 'keyport'), 'utf8')).trim(), '42425');
+    const again = await tool('pqconnect-keygen', ['-D', '-d', keys, '-c', config]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`pq1 label: ${label}`));
+    const defaultPorts = await tool('pqconnect-keygen', [
+      '-D',
+      '-d',
+      keys,
+      '-c',
+      join(base, 'none'),
+    ]);
+    const withDefaults = /pq1 label: (\S+)/.exec(defaultPorts.stdout)?.[1] ?? '';
+    assert.equal(withDefaults.slice(0, 55), label.slice(0, 55), 'same key hash');
+    assert.notEqual(withDefaults, label, 'the crypto port from the config file is in the label');
+    await rm(base, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,9 @@
 /**
  * `pqconnect-keygen`: creates a server's long-term keys in the deployed layout and prints
  * the DNS records that announce the server; `--dns-only` prints them for existing keys.
+ * Accepts the deployed tool's options (-c, -d/--directory, -D) and checks every argument
+ * before it writes anything. Ports come from the options, else from the config
+ * directory (as the deployed tool reads them), else the defaults.
  */
 import { randomBytes } from 'node:crypto';
 import { createCryptoSuite } from '../crypto/suite.ts';
@@ -8,6 +11,7 @@ import {
   configDirFor,
   DEFAULT_KEY_DIR,
   keysExist,
+  readServerConfig,
   readServerKeys,
   writeServerConfig,
   writeServerKeys,
@@ -15,7 +19,15 @@ import {
 import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts';
 import { buildKeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label } from '../protocol/names.ts';
-import { addressOption, choiceOption, parse, portOption, runMain, UsageError } from './args.ts';
+import {
+  addressOption,
+  choiceOption,
+  parse,
+  portOption,
+  printVersion,
+  runMain,
+  UsageError,
+} from './args.ts';
 
 const HELP = `Usage: pqconnect-keygen [options]
 
@@ -23,43 +35,99 @@ Creates the server's McEliece, X25519 and session keys in DIR/keys (secrets 0600
 prints the DNS records to add.
 
 Options:
-  -d, --keydir DIR        directory for the keys (default ${DEFAULT_KEY_DIR}); the ports
-                          go to its sibling config/
+  -d, --directory DIR     directory for the keys (default ${DEFAULT_KEY_DIR});
+      --keydir DIR        the same
+  -c, --config-dir DIR    directory for the ports and host files (default: config/
+                          beside the key directory)
   -n, --name HOSTNAME     the server's name, e.g. www.example.org (for the DNS records)
   -a, --address ADDRESS   the server's public IPv4 address (for the DNS records)
-  -p, --port PORT         crypto port announced (default ${DEFAULT_CRYPTO_PORT})
-  -k, --keyport PORT      key port announced (default ${DEFAULT_KEY_PORT})
-      --dns-only          do not create keys; print the records for existing ones
+  -p, --port PORT         crypto port announced (default: config-dir/pqcport, else ${DEFAULT_CRYPTO_PORT})
+  -k, --keyport PORT      key port announced (default: config-dir/keyport, else ${DEFAULT_KEY_PORT})
+  -D, --dns-only          do not create keys; print the records for existing ones
       --backend NAME      crypto backend: auto, fast, portable (default auto)
+      --version           print the version
   -h, --help              show this help
 `;
 
-function dnsRecords(name: string, label: string, address: string): string {
+/** The part of a host name after its first label (".example.org"); a usage error if none. */
+function domainOf(name: string): string {
   const dot = name.indexOf('.');
-  if (dot <= 0)
+  if (dot <= 0 || dot === name.length - 1 || !/^[A-Za-z0-9.-]+$/.test(name))
     throw new UsageError(`--name: need a host name with a domain, e.g. www.example.org: ${name}`);
-  const pq1Name = `${label}${name.slice(dot)}`;
+  return name.slice(dot);
+}
+
+/** A port from its option, else the config file, else the default; both given must agree. */
+function chosenPort(
+  option: string | undefined,
+  name: string,
+  fromConfig: number | undefined,
+  configFile: string,
+  fallback: number,
+): number {
+  if (option === undefined) return fromConfig ?? fallback;
+  const port = portOption(option, name, fallback);
+  if (fromConfig !== undefined && fromConfig !== port)
+    throw new UsageError(
+      `--${name}: ${port} differs from ${configFile} (${fromConfig}); change or remove that file`,
+    );
+  return port;
+}
+
+function dnsRecords(name: string | undefined, label: string, address: string): string {
+  if (name === undefined)
+    return `SUBDOMAIN.DOMAIN. CNAME ${label}.DOMAIN.\n${label}.DOMAIN. A ${address}\n(for each name of this server; with --name the records are filled in)\n`;
+  const pq1Name = `${label}${domainOf(name)}`;
   return `${name}. CNAME ${pq1Name}.\n${pq1Name}. A ${address}\n`;
 }
 
 async function main(): Promise<number> {
   const options = parse(process.argv.slice(2), {
-    keydir: { type: 'string', short: 'd' },
+    directory: { type: 'string', short: 'd' },
+    keydir: { type: 'string' },
+    'config-dir': { type: 'string', short: 'c' },
     name: { type: 'string', short: 'n' },
     address: { type: 'string', short: 'a' },
     port: { type: 'string', short: 'p' },
     keyport: { type: 'string', short: 'k' },
-    'dns-only': { type: 'boolean' },
+    'dns-only': { type: 'boolean', short: 'D' },
     backend: { type: 'string' },
+    version: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (options.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const dir = options.keydir ?? DEFAULT_KEY_DIR;
-  const cryptoPort = portOption(options.port, 'port', DEFAULT_CRYPTO_PORT);
-  const keyPort = portOption(options.keyport, 'keyport', DEFAULT_KEY_PORT);
+  if (options.version) return printVersion('pqconnect-keygen');
+  if (
+    options.directory !== undefined &&
+    options.keydir !== undefined &&
+    options.directory !== options.keydir
+  )
+    throw new UsageError(
+      `--keydir: ${options.keydir} differs from --directory ${options.directory}`,
+    );
+  const dir = options.directory ?? options.keydir ?? DEFAULT_KEY_DIR;
+  const configDir = options['config-dir'] ?? configDirFor(dir);
+  const config = await readServerConfig(configDir).catch((error: Error) => {
+    throw new UsageError(`--config-dir: ${configDir}: ${error.message}`);
+  });
+  const cryptoPort = chosenPort(
+    options.port,
+    'port',
+    config.cryptoPort,
+    `${configDir}/pqcport`,
+    DEFAULT_CRYPTO_PORT,
+  );
+  const keyPort = chosenPort(
+    options.keyport,
+    'keyport',
+    config.keyPort,
+    `${configDir}/keyport`,
+    DEFAULT_KEY_PORT,
+  );
+  if (options.name !== undefined) domainOf(options.name);
   const address =
     options.address === undefined ? undefined : addressOption(options.address, 'address', '');
   const backend = choiceOption(
@@ -83,7 +151,7 @@ async function main(): Promise<number> {
         x25519Sk,
         sessionKey: new Uint8Array(randomBytes(32)),
       });
-      await writeServerConfig(configDirFor(dir), { cryptoPort, keyPort, host: address });
+      await writeServerConfig(configDir, { cryptoPort, keyPort, host: address });
       mceliece.secretKey.fill(0);
       x25519Sk.fill(0);
       process.stderr.write(`pqconnect-keygen: keys written to ${dir}\n`);
@@ -95,10 +163,10 @@ async function main(): Promise<number> {
       key: keyPort,
     });
     process.stdout.write(`pq1 label: ${label}\n`);
-    if (options.name !== undefined) {
-      process.stdout.write('Add these DNS records:\n');
-      process.stdout.write(dnsRecords(options.name, label, address ?? '<public IPv4 address>'));
-    }
+    process.stdout.write('Add these DNS records:\n');
+    process.stdout.write(
+      dnsRecords(options.name, label, address ?? config.host ?? '<public IPv4 address>'),
+    );
     return 0;
   } finally {
     await suite.kem.close();

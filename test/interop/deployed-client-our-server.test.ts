@@ -32,6 +32,7 @@ import {
   msUntil,
   stopDeployed,
 } from '../support/deployed.ts';
+import { curlDemoPage, shortPing, soakPing } from '../support/traffic.ts';
 
 const ROOT = process.getuid?.() === 0;
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -93,20 +94,7 @@ async function serverSessions(
     .sessions;
 }
 
-async function curl(lab: Lab, seconds = 30) {
-  return lab.run(
-    lab.client,
-    'curl',
-    ['-sS', '--max-time', String(seconds), 'http://www.demo.test/'],
-    (seconds + 5) * 1000,
-  );
-}
-
-function pingSummary(output: string): { loss: number; avg: number } {
-  const loss = Number(/([\d.]+)% packet loss/.exec(output)?.[1] ?? Number.NaN);
-  const avg = Number(/= [\d.]+\/([\d.]+)\//.exec(output)?.[1] ?? Number.NaN);
-  return { loss, avg };
-}
+const curl = (lab: Lab, seconds = 30) => curlDemoPage(lab, seconds);
 
 /** curl by name with the deployed client's steps timed from its log; then ping. */
 async function connectAndMeasure(lab: Lab, name: string): Promise<void> {
@@ -121,14 +109,8 @@ async function connectAndMeasure(lab: Lab, name: string): Promise<void> {
   const reply = Date.now() - start;
   assert.equal(result.code, 0, `${result.stderr}\n${lab.logs(name).slice(-3000)}`);
   assert.match(result.stdout, /hello from the PQConnect demo server/);
-  const ping = await lab.run(
-    lab.client,
-    'ping',
-    ['-c', '10', '-i', '0.2', 'www.demo.test'],
-    20_000,
-  );
-  const { loss, avg } = pingSummary(ping.stdout);
-  assert.equal(loss, 0, ping.stdout);
+  const { loss, avg, output } = await shortPing(lab);
+  assert.equal(loss, 0, output);
   say(
     `static keys ${staticKey} ms, ephemeral keys ${ephemeral} ms, handshake sent ${handshake} ms, first reply ${reply} ms, RTT avg ${avg} ms`,
   );
@@ -177,18 +159,12 @@ for (const keys of ['our keygen', 'the deployed keygen'] as const) {
     it('soaks for 70 s across epoch ratchets', {
       skip: keys === 'our keygen' ? false : "the soak runs once, with our keygen's keys",
     }, async () => {
-      const ping = await lab.run(
-        lab.client,
-        'ping',
-        ['-c', '350', '-i', '0.2', '-q', 'www.demo.test'],
-        90_000,
-      );
-      const { loss, avg } = pingSummary(ping.stdout);
+      const { loss, avg, output } = await soakPing(lab);
       const epochs = (await serverSessions(lab)).map((s) => [s.sendEpoch, s.receiveEpoch]);
       say(
         `70 s soak: loss ${loss} %, RTT avg ${avg} ms, server epochs [send, receive] ${JSON.stringify(epochs)}`,
       );
-      assert.ok(loss <= 1, `loss ${loss} %\n${ping.stdout}`);
+      assert.ok(loss <= 1, `loss ${loss} %\n${output}`);
       assert.ok(
         epochs.some(([send, receive]) => (send ?? 0) >= 2 && (receive ?? 0) >= 2),
         'a tunnel ratcheted at least twice both ways',

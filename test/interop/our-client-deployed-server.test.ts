@@ -29,6 +29,7 @@ import {
   startDeployedServer,
   stopDeployed,
 } from '../support/deployed.ts';
+import { curlDemoPage, shortPing, soakPing } from '../support/traffic.ts';
 
 const ROOT = process.getuid?.() === 0;
 const say = (text: string) => process.stdout.write(`# ${text}\n`);
@@ -39,21 +40,7 @@ function isEstablished(state: unknown): boolean {
   return typeof state === 'object' && state !== null && 'established' in state;
 }
 
-async function curl(lab: Lab, seconds = 20) {
-  return lab.run(
-    lab.client,
-    'curl',
-    ['-sS', '--max-time', String(seconds), 'http://www.demo.test/'],
-    (seconds + 5) * 1000,
-  );
-}
-
-/** The average RTT in ms and the loss in % from ping's summary. */
-function pingSummary(output: string): { loss: number; avg: number } {
-  const loss = Number(/([\d.]+)% packet loss/.exec(output)?.[1] ?? Number.NaN);
-  const avg = Number(/= [\d.]+\/([\d.]+)\//.exec(output)?.[1] ?? Number.NaN);
-  return { loss, avg };
-}
+const curl = (lab: Lab, seconds = 20) => curlDemoPage(lab, seconds);
 
 for (const keys of ['the deployed keygen', 'our keygen'] as const)
   describe(`our client daemon → the deployed pqconnect-server, keys from ${keys}`, {
@@ -101,14 +88,8 @@ for (const keys of ['the deployed keygen', 'our keygen'] as const)
       const firstReplyMs = Date.now() - start;
       assert.equal(result.code, 0, `${result.stderr}\n${lab.logs('client')}`);
       assert.match(result.stdout, /hello from the PQConnect demo server/);
-      const ping = await lab.run(
-        lab.client,
-        'ping',
-        ['-c', '10', '-i', '0.2', 'www.demo.test'],
-        20_000,
-      );
-      assert.equal(ping.code, 0, ping.stdout);
-      const { avg, loss } = pingSummary(ping.stdout);
+      const { avg, loss, output } = await shortPing(lab);
+      assert.ok(Number.isFinite(avg), output);
       assert.equal(loss, 0);
       const status = await clientStatus(lab);
       const session = status.sessions[0];
@@ -120,13 +101,7 @@ for (const keys of ['the deployed keygen', 'our keygen'] as const)
     });
 
     it('soaks for 70 s across epoch ratchets', { skip: once }, async () => {
-      const ping = await lab.run(
-        lab.client,
-        'ping',
-        ['-c', '350', '-i', '0.2', '-q', 'www.demo.test'],
-        90_000,
-      );
-      const { avg, loss } = pingSummary(ping.stdout);
+      const { avg, loss } = await soakPing(lab);
       const session = (await clientStatus(lab)).sessions[0];
       assert.ok(session);
       say(
