@@ -30,7 +30,12 @@ function tool(
 
 describe('command-line tools', () => {
   it('bin/* run from any working directory (systemd starts them from /)', async () => {
-    for (const name of ['pqconnect', 'pqconnect-server']) {
+    for (const name of [
+      'pqconnect',
+      'pqconnect-server',
+      'pqconnect-keygen',
+      'pqconnect-server-check',
+    ]) {
       const result = await new Promise<{ code: number; stdout: string; stderr: string }>(
         (resolve) =>
           execFile(`${ROOT}bin/${name}`, ['--version'], { cwd: '/' }, (error, stdout, stderr) =>
@@ -46,7 +51,12 @@ describe('command-line tools', () => {
     }
   });
 
-  for (const name of ['pqconnect', 'pqconnect-server', 'pqconnect-keygen']) {
+  for (const name of [
+    'pqconnect',
+    'pqconnect-server',
+    'pqconnect-keygen',
+    'pqconnect-server-check',
+  ]) {
     it(`${name} --help and --version`, async () => {
       const help = await tool(name, ['--help']);
       assert.equal(help.code, 0);
@@ -65,6 +75,9 @@ describe('command-line tools', () => {
     ['pqconnect-server', ['-a', '300.1.1.1'], /--addr: not an IPv4 address: 300\.1\.1\.1/],
     ['pqconnect-server', ['-i', 'a name with spaces'], /invalid interface name/],
     ['pqconnect-keygen', ['--port', '0'], /--port: not a port number: 0/],
+    ['pqconnect-server-check', [], /HOSTNAME: give exactly one host name: \(none\)/],
+    ['pqconnect-server-check', ['a.example', 'b.example'], /HOSTNAME: give exactly one host name/],
+    ['pqconnect-server-check', ['--timeout', '0', 'a.example'], /--timeout: seconds must be in/],
     ['pqconnect', ['viz'], /give --out DIR \(static charts\) or --live/],
     [
       'pqconnect',

@@ -1,0 +1,116 @@
+/**
+ * The network half of `pqconnect-server-check`: one static-key request to the key server
+ * (the answer must be the key tree's top node that hashes to the announced key hash), and
+ * a full session through the crypto port with a real client engine on an ephemeral UDP
+ * port — key download, handshake and an ICMP echo answered by the server host through the
+ * tunnel. Nothing needs root.
+ */
+import { filter, firstValueFrom, timeout } from 'rxjs';
+import type { CryptoSuite } from '../crypto/suite.ts';
+import { ClientEngine } from '../engine/client-engine.ts';
+import { openUdpTransport } from '../io/udp-transport.ts';
+import { inspectIpv4, parseIpv4Address, repairChecksums } from '../protocol/ipv4.ts';
+import { encodeStaticKeyRequest, parseKeyResponse } from '../protocol/keyserver-messages.ts';
+import { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
+import type { Pq1Announcement } from '../protocol/names.ts';
+
+export type Outcome = { ok: true; detail: string } | { ok: false; detail: string };
+
+const CLIENT_TUNNEL_ADDRESS = '10.43.0.1';
+const ICMP_ECHO_REQUEST = 8;
+const ICMP_ECHO_REPLY = 0;
+
+/** Asks the key server for the top node of the key tree (depth 1) and verifies it. */
+export async function checkKeyServer(
+  suite: CryptoSuite,
+  announcement: Pq1Announcement,
+  address: string,
+  keyPort: number,
+  timeoutMs: number,
+): Promise<Outcome> {
+  const transport = await openUdpTransport('0.0.0.0', 0);
+  try {
+    const started = Date.now();
+    const answer = firstValueFrom(
+      transport.datagrams.pipe(
+        filter((d) => d.address === address && d.port === keyPort),
+        timeout(timeoutMs),
+      ),
+    );
+    transport.send(encodeStaticKeyRequest(1, 0), address, keyPort);
+    const datagram = await answer.catch(() => null);
+    if (datagram === null) return { ok: false, detail: `no answer within ${timeoutMs} ms` };
+    const response = parseKeyResponse(datagram.data);
+    if (!response.ok || response.value.kind !== 'static')
+      return { ok: false, detail: 'the answer is not a static-key response' };
+    const tree = new KeyTreeAssembler(suite.sym, announcement.pkh);
+    const outcome = tree.insert(response.value.depth, response.value.position, response.value.node);
+    if (outcome !== 'accepted')
+      return { ok: false, detail: 'its key tree does not hash to the announced key hash' };
+    return { ok: true, detail: `answers with the announced key tree (${Date.now() - started} ms)` };
+  } finally {
+    transport.close();
+  }
+}
+
+/** An ICMP echo request from the client's tunnel address to `destination`. */
+function echoRequest(destination: string, sequence: number): Uint8Array {
+  const packet = new Uint8Array(28 + 8);
+  const view = new DataView(packet.buffer);
+  packet[0] = 0x45;
+  view.setUint16(2, packet.length);
+  packet[8] = 64;
+  packet[9] = 1;
+  view.setUint32(12, parseIpv4Address(CLIENT_TUNNEL_ADDRESS));
+  view.setUint32(16, parseIpv4Address(destination));
+  packet[20] = ICMP_ECHO_REQUEST;
+  view.setUint16(24, 0x7071);
+  view.setUint16(26, sequence);
+  packet.set(new TextEncoder().encode('pqcheck!'), 28);
+  const parsed = inspectIpv4(packet);
+  if (parsed.ok) repairChecksums(packet, parsed.value);
+  return packet;
+}
+
+/** A session through the crypto port: established, and an echo answered through it. */
+export async function checkHandshake(
+  suite: CryptoSuite,
+  announcement: Pq1Announcement,
+  address: string,
+  name: string,
+  timeoutMs: number,
+): Promise<Outcome> {
+  const transport = await openUdpTransport('0.0.0.0', 0);
+  const engine = new ClientEngine({ suite, transport, strict: true });
+  try {
+    const started = Date.now();
+    const internalAddress = engine.connect(announcement, address, name, true);
+    if (internalAddress === null) return { ok: false, detail: 'no internal address free' };
+    const reply = firstValueFrom(
+      engine.innerPackets.pipe(
+        filter((packet) => packet[9] === 1 && packet[20] === ICMP_ECHO_REPLY),
+        timeout(timeoutMs),
+      ),
+    );
+    const pings = setInterval(() => engine.sendInner(echoRequest(internalAddress, 1)), 500);
+    engine.sendInner(echoRequest(internalAddress, 1));
+    const answered = await reply.then(
+      () => true,
+      () => false,
+    );
+    clearInterval(pings);
+    const session = engine.sessions()[0];
+    if (!answered)
+      return {
+        ok: false,
+        detail: `no echo through the tunnel within ${timeoutMs} ms (session ${JSON.stringify(session?.state)}${session?.lastError ? `: ${session.lastError}` : ''})`,
+      };
+    return {
+      ok: true,
+      detail: `tunnel established and an echo answered through it in ${Date.now() - started} ms (handshake computation ${session?.lastHandshakeMs ?? '?'} ms)`,
+    };
+  } finally {
+    engine.close();
+    transport.close();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * `pqconnect-server-check` in namespaces against our server daemon: a good set-up passes
+ * every check (exit 0); a key directory that is not the announced one, a name without
+ * a CNAME, a name announcing another key, and a blocked key port each fail the check
+ * they break, with a hint (exit 1).
+ */
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
+import { BIN, createServerKeys, type Scenario, startServerDaemon } from '../../demo/scenario.ts';
+
+const ROOT = process.getuid?.() === 0;
+
+describe('pqconnect-server-check (namespaces)', {
+  skip: ROOT ? false : 'needs root (network namespaces, TUN)',
+}, () => {
+  let lab: Lab;
+  let good: Scenario;
+  let other: Scenario;
+
+  before(async () => {
+    lab = await createLab('pqk');
+    good = await createServerKeys(lab);
+    other = await createServerKeys(lab);
+    lab.start(
+      lab.dns,
+      'dnsmasq',
+      [
+        '--no-daemon',
+        '--no-resolv',
+        '--no-hosts',
+        '--bind-interfaces',
+        `--listen-address=${lab.dns.address}`,
+        '--user=root',
+        `--host-record=${good.pq1Name},${lab.server.address}`,
+        `--cname=www.demo.test,${good.pq1Name}`,
+        `--host-record=${other.pq1Name},${lab.server.address}`,
+        `--cname=forged.demo.test,${other.pq1Name}`,
+        `--host-record=nocname.demo.test,${lab.server.address}`,
+      ],
+      'dnsmasq',
+    );
+    await waitFor(
+      'dnsmasq',
+      async () => (await lab.run(lab.client, 'getent', ['hosts', 'nocname.demo.test'])).code === 0,
+    );
+    await startServerDaemon(lab, good);
+  });
+  after(async () => {
+    await lab?.destroy();
+    for (const s of [good, other])
+      if (s) await rm(dirname(s.keyDir), { recursive: true, force: true });
+  });
+
+  async function check(host: 'client' | 'server', args: string[]) {
+    const result = await lab.run(lab[host], BIN('pqconnect-server-check'), args, 60_000);
+    const marks = new Map<string, string>();
+    for (const line of result.stdout.split('\n')) {
+      const found = /^([✓✗]) ([A-Za-z0-9 ]+):/.exec(line);
+      if (found) marks.set(found[2]!, found[1]!);
+    }
+    return { ...result, marks };
+  }
+
+  it('passes every check on the server host for a good set-up', async () => {
+    const result = await check('server', ['-d', good.keyDir, 'www.demo.test']);
+    process.stdout.write(result.stdout.replace(/^/gm, '# '));
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    for (const what of [
+      'CNAME chain',
+      'pq1 label',
+      'address',
+      'local keys',
+      'local ports',
+      'key server',
+      'handshake',
+    ])
+      assert.equal(result.marks.get(what), '✓', what);
+  });
+
+  it('fails "local keys" for a key directory that is not the announced one', async () => {
+    const result = await check('server', ['-d', other.keyDir, 'www.demo.test']);
+    assert.equal(result.code, 1);
+    assert.equal(result.marks.get('local keys'), '✗');
+    assert.match(result.stdout, /hint: publish the records/);
+    assert.equal(result.marks.get('handshake'), '✓', 'the server itself is fine');
+  });
+
+  it('fails "CNAME chain" for a name without one', async () => {
+    const result = await check('client', ['-D', 'nocname.demo.test']);
+    assert.equal(result.code, 1);
+    assert.equal(result.marks.get('CNAME chain'), '✗');
+    assert.match(result.stdout, /hint: add "nocname\.demo\.test\. CNAME pq1/);
+  });
+
+  it('fails the key server and the handshake for a name announcing another key', async () => {
+    const result = await check('client', ['-D', '--timeout', '3', 'forged.demo.test']);
+    assert.equal(result.code, 1);
+    assert.equal(result.marks.get('CNAME chain'), '✓');
+    assert.equal(result.marks.get('key server'), '✗');
+    assert.match(result.stdout, /does not hash to the announced key hash/);
+    assert.equal(result.marks.get('handshake'), '✗');
+  });
+
+  it('fails the key server when its port is blocked', async () => {
+    const block = ['-p', 'udp', '--dport', '42425', '-j', 'DROP'];
+    await lab.run(lab.server, 'iptables', ['-I', 'INPUT', ...block]);
+    try {
+      const result = await check('client', ['-D', '--timeout', '3', 'www.demo.test']);
+      assert.equal(result.code, 1);
+      assert.equal(result.marks.get('key server'), '✗');
+      assert.match(result.stdout, /no answer within 3000 ms/);
+      assert.match(result.stdout, /firewall pass UDP 10\.77\.0\.2:42425/);
+    } finally {
+      await lab.run(lab.server, 'iptables', ['-D', 'INPUT', ...block]);
+    }
+  });
+});
