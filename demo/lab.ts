@@ -3,10 +3,16 @@
  * client, server and DNS hosts on one bridge (10.77.0.0/24), each with its own loopback,
  * optionally an attacker host on the same bridge (10.77.0.9), plus helpers to run
  * commands and long-lived processes inside them and to take everything down again.
- * Needs root.
+ * Every lab has names of its own (prefix + a random suffix), so two runs on one host
+ * never touch each other's namespaces, and a private 0700 directory (`dir`) for the
+ * keys and files its scenario makes; `destroy` removes the namespaces, the processes
+ * and that directory. Needs root.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface Host {
   namespace: string;
@@ -14,7 +20,10 @@ export interface Host {
 }
 
 export interface Lab {
+  /** The lab's own prefix of namespace and interface names (prefix + random suffix). */
   prefix: string;
+  /** A private directory for keys and files; removed by `destroy`. */
+  dir: string;
   client: Host;
   server: Host;
   dns: Host;
@@ -63,9 +72,11 @@ async function must(command: string, args: string[]): Promise<void> {
 }
 
 export async function createLab(
-  prefix = 'pqd',
+  base = 'pqd',
   { bottles = false, attacker = false } = {},
 ): Promise<Lab> {
+  const prefix = `${base}${randomBytes(2).toString('hex')}`;
+  const dir = await mkdtemp(join(tmpdir(), `pqconnect-lab-${prefix}-`));
   const link = `${prefix}-link`;
   const hosts: Record<string, Host> = {
     client: { namespace: `${prefix}-client`, address: '10.77.0.1' },
@@ -97,8 +108,8 @@ export async function createLab(
       await exec('ip', ['netns', 'del', ns]);
       await rm(`/etc/netns/${ns}`, { recursive: true, force: true });
     }
+    await rm(dir, { recursive: true, force: true });
   };
-  await destroy();
   try {
     await must('ip', ['netns', 'add', link]);
     await must('ip', ['-n', link, 'link', 'add', 'br0', 'type', 'bridge']);
@@ -140,6 +151,7 @@ export async function createLab(
   }
   return {
     prefix,
+    dir,
     client: hosts.client!,
     server: hosts.server!,
     dns: hosts.dns!,

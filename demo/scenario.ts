@@ -4,7 +4,6 @@
  * without one, a web server, and the server and client daemons — each in its namespace.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Lab, waitFor } from './lab.ts';
@@ -22,7 +21,7 @@ export async function createServerKeys(
   lab: Lab,
   options: { port?: number; keyPort?: number } = {},
 ): Promise<Scenario> {
-  const keyDir = join(await mkdtemp(join(tmpdir(), 'pqconnect-demo-')), 'keys');
+  const keyDir = join(await mkdtemp(join(lab.dir, 'server-')), 'keys');
   const args = ['--keydir', keyDir, '--name', 'www.demo.test', '--address', lab.server.address];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.keyPort !== undefined) args.push('--keyport', String(options.keyPort));
@@ -58,7 +57,7 @@ export async function startDns(lab: Lab, scenario: Scenario): Promise<void> {
 }
 
 export async function startWebServer(lab: Lab, host = lab.server): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'pqconnect-web-'));
+  const root = await mkdtemp(join(lab.dir, 'web-'));
   await writeFile(join(root, 'index.html'), 'hello from the PQConnect demo server\n');
   lab.start(
     host,

@@ -5,8 +5,6 @@
  * they break, with a hint (exit 1).
  */
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
 import { BIN, createServerKeys, type Scenario, startServerDaemon } from '../../demo/scenario.ts';
@@ -50,8 +48,6 @@ describe('pqconnect-server-check (namespaces)', {
   });
   after(async () => {
     await lab?.destroy();
-    for (const s of [good, other])
-      if (s) await rm(dirname(s.keyDir), { recursive: true, force: true });
   });
 
   async function check(host: 'client' | 'server', args: string[]) {

@@ -12,8 +12,6 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -121,7 +119,6 @@ for (const keys of ['our keygen', 'the deployed keygen'] as const) {
     skip: ROOT ? false : 'needs root (debootstrap root, network namespaces, TUN)',
   }, () => {
     let lab: Lab;
-    let dir: string | undefined;
     let client: DeployedClient;
 
     before(async () => {
@@ -131,7 +128,7 @@ for (const keys of ['our keygen', 'the deployed keygen'] as const) {
       if (keys === 'our keygen') {
         scenario = await createServerKeys(lab);
       } else {
-        dir = await mkdtemp(join(tmpdir(), 'pqconnect-interop-'));
+        const dir = join(lab.dir, 'deployed');
         const label = await deployedKeygen(lab, dir);
         scenario = { keyDir: join(dir, 'keys'), pq1Label: label, pq1Name: `${label}.demo.test` };
       }
@@ -143,7 +140,6 @@ for (const keys of ['our keygen', 'the deployed keygen'] as const) {
     });
     after(async () => {
       await lab?.destroy();
-      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     });
 
     it('curl and ping by name, with timings', async () => {

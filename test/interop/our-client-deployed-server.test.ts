@@ -9,9 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab } from '../../demo/lab.ts';
 import {
@@ -49,14 +47,13 @@ for (const keys of ['the deployed keygen', 'our keygen'] as const)
     const once =
       keys === 'the deployed keygen' ? false : "runs once, with the deployed keygen's keys";
     let lab: Lab;
-    let dir: string;
     let server: ChildProcess;
     let keyDir: string | undefined;
 
     before(async () => {
       say(`deployed implementation: ${await ensureDeployedRoot()}`);
       lab = await createLab('pqi');
-      dir = await mkdtemp(join(tmpdir(), 'pqconnect-interop-'));
+      const dir = join(lab.dir, 'deployed');
       let scenario: Scenario;
       if (keys === 'our keygen') {
         scenario = await createServerKeys(lab);
@@ -72,9 +69,6 @@ for (const keys of ['the deployed keygen', 'our keygen'] as const)
     });
     after(async () => {
       await lab?.destroy();
-      if (dir) await rm(dir, { recursive: true, force: true });
-      if (keys === 'our keygen' && keyDir !== undefined)
-        await rm(dirname(keyDir), { recursive: true, force: true });
     });
 
     it('curl and ping by name through the tunnel, with timings', async () => {
