@@ -75,6 +75,33 @@ describe('command-line tools', () => {
     ['pqconnect-server', ['-a', '300.1.1.1'], /--addr: not an IPv4 address: 300\.1\.1\.1/],
     ['pqconnect-server', ['-i', 'a name with spaces'], /invalid interface name/],
     ['pqconnect-keygen', ['--port', '0'], /--port: not a port number: 0/],
+    [
+      'pqconnect-server',
+      ['-a', '10.42.0.0'],
+      /--addr: 10\.42\.0\.0 is the network address of its \/16; give a host address such as 10\.42\.0\.1/,
+    ],
+    [
+      'pqconnect',
+      ['-a', '10.43.255.255'],
+      /--addr: 10\.43\.255\.255 is the broadcast address of its \/16/,
+    ],
+    [
+      'pqconnect',
+      ['-a', '10.43.1.0', '-m', '24'],
+      /--addr: 10\.43\.1\.0 is the network address of its \/24/,
+    ],
+    [
+      'pqconnect',
+      ['-a', '255.255.255.255'],
+      /--addr: 255\.255\.255\.255 is a multicast, reserved or broadcast address/,
+    ],
+    ['pqconnect', ['-a', '127.0.0.1'], /--addr: 127\.0\.0\.1 is a loopback/],
+    [
+      'pqconnect-server',
+      ['-a', '169.254.169.254'],
+      /--addr: 169\.254\.169\.254 is a link-local address/,
+    ],
+    ['pqconnect', ['--queue', '70000'], /--queue: not a queue number \(0\.\.65535\): 70000/],
     ['pqconnect-server-check', [], /HOSTNAME: give exactly one host name: \(none\)/],
     ['pqconnect-server-check', ['a.example', 'b.example'], /HOSTNAME: give exactly one host name/],
     ['pqconnect-server-check', ['--timeout', '0', 'a.example'], /--timeout: seconds must be in/],
@@ -178,5 +205,18 @@ describe('command-line tools', () => {
     assert.equal(withDefaults.slice(0, 55), label.slice(0, 55), 'same key hash');
     assert.notEqual(withDefaults, label, 'the crypto port from the config file is in the label');
     await rm(base, { recursive: true, force: true });
+  });
+
+  it('pqconnect --show works after other options, as the deployed tool allows', async () => {
+    const dir = fileURLToPath(new URL(`../test-output/no-daemon-${process.pid}`, import.meta.url));
+    for (const args of [
+      ['-v', '--show'],
+      ['--show', '-vv'],
+      ['--verbose', '--show'],
+    ]) {
+      const result = await tool('pqconnect', [...args, '--run-dir', dir]);
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /cannot reach the daemon at .*client\.sock/);
+    }
   });
 });

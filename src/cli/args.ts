@@ -39,6 +39,50 @@ export function addressOption(value: string | undefined, name: string, fallback:
   return text;
 }
 
+/**
+ * A tunnel address (`--addr`) for a /prefixLength network: a unicast host address, not the
+ * network or broadcast address of its prefix, nor loopback, "this network", link-local,
+ * multicast or reserved.
+ */
+export function tunnelAddressOption(
+  value: string | undefined,
+  name: string,
+  fallback: string,
+  prefixLength: number,
+): string {
+  const text = addressOption(value, name, fallback);
+  const address = parseIpv4Address(text) >>> 0;
+  const first = address >>> 24;
+  const hostBits = 32 - prefixLength;
+  const host = address & ((2 ** hostBits - 1) >>> 0);
+  const problem =
+    first === 0 || first === 127
+      ? 'a loopback or "this network" address'
+      : first >= 224
+        ? 'a multicast, reserved or broadcast address'
+        : address >>> 16 === 0xa9fe
+          ? 'a link-local address'
+          : host === 0
+            ? `the network address of its /${prefixLength}`
+            : host === 2 ** hostBits - 1
+              ? `the broadcast address of its /${prefixLength}`
+              : null;
+  if (problem !== null)
+    throw new UsageError(
+      `--${name}: ${text} is ${problem}; give a host address such as ${fallback}`,
+    );
+  return text;
+}
+
+/** An NFQUEUE queue number (0..65535). */
+export function queueOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const queue = Number(value);
+  if (!/^\d+$/.test(value) || queue > 65535)
+    throw new UsageError(`--${name}: not a queue number (0..65535): ${value}`);
+  return queue;
+}
+
 export function prefixOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const prefix = Number(value);

@@ -25,7 +25,9 @@ import {
   portOption,
   prefixOption,
   printVersion,
+  queueOption,
   runDirOption,
+  tunnelAddressOption,
   UsageError,
 } from './args.ts';
 import type { FromWorker } from './ipc.ts';
@@ -84,12 +86,12 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   }
   if (options.version) return printVersion('pqconnect');
   const port = portOption(options.port, 'port', DEFAULT_CLIENT_PORT);
-  const tunnelAddress = addressOption(options.addr, 'addr', '10.43.0.1');
   const prefixLength = prefixOption(options.mask, 'mask', 16);
+  const tunnelAddress = tunnelAddressOption(options.addr, 'addr', '10.43.0.1', prefixLength);
   const tunName = interfaceOption(options['interface-name'], 'pqccli0');
   const hostAddress =
     options['host-ip'] === undefined ? undefined : addressOption(options['host-ip'], 'host-ip', '');
-  const queue = portOption(options.queue, 'queue', 4242);
+  const queue = queueOption(options.queue, 'queue', 4242);
   const bottle = options.bottle === true || hostAddress !== undefined;
   const backend = choiceOption(
     options.backend,

@@ -26,6 +26,7 @@ import {
   prefixOption,
   printVersion,
   runDirOption,
+  tunnelAddressOption,
   UsageError,
 } from './args.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
@@ -77,8 +78,8 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
   const config = await readServerConfig(configDirFor(keyDir));
   const cryptoPort = portOption(options.port, 'port', config.cryptoPort ?? DEFAULT_CRYPTO_PORT);
   const keyPort = portOption(options.keyport, 'keyport', config.keyPort ?? DEFAULT_KEY_PORT);
-  const tunnelAddress = addressOption(options.addr, 'addr', '10.42.0.1');
   const prefixLength = prefixOption(options.mask, 'mask', 16);
+  const tunnelAddress = tunnelAddressOption(options.addr, 'addr', '10.42.0.1', prefixLength);
   const tunName = interfaceOption(options['interface-name'], 'pqcserv0');
   const hostAddress =
     options['host-ip'] === undefined ? undefined : addressOption(options['host-ip'], 'host-ip', '');
