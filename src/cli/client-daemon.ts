@@ -30,6 +30,7 @@ import {
   tunnelAddressOption,
   UsageError,
 } from './args.ts';
+import { daemonLogger } from './daemon-log.ts';
 import type { FromWorker } from './ipc.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
 import { WorkerRequests } from './worker-requests.ts';
@@ -108,7 +109,7 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
   const pool = new AddressPool(tunnelAddress, prefixLength);
   const network = `${formatIpv4Address(pool.network)}/${prefixLength}`;
 
-  const log = (message: string) => process.stderr.write(`pqconnect[${process.pid}]: ${message}\n`);
+  const log = daemonLogger(`pqconnect[${process.pid}]`);
   if (bottle && (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() !== '1') {
     log(
       'warning: --bottle without net.ipv4.ip_forward=1: other machines cannot route through this host',

@@ -16,9 +16,8 @@ import { systemClock } from '../engine/clock.ts';
 import { SessionEventBus, type SessionTransition } from '../engine/session-events.ts';
 import { type ControlServer, serveControlSocket } from '../io/control-socket.ts';
 import { WorkerProcess, type WorkerUser } from '../io/worker-process.ts';
+import { daemonLogger, type Logger, workerLineLevel } from './daemon-log.ts';
 import { decodeFromWorker, type FromWorker, MAX_FROM_WORKER_BYTES, type ToWorker } from './ipc.ts';
-
-export type Logger = (message: string) => void;
 
 const RECENT_TRANSITIONS = 500;
 
@@ -114,10 +113,13 @@ export class PrivilegedDaemon {
           }
           onMessage(message);
         },
-        onLogLine: (line) => process.stderr.write(`pqconnect-worker[${worker.pid}]: ${line}\n`),
+        onLogLine: (line) => {
+          const { message, level } = workerLineLevel(line);
+          daemonLogger(`pqconnect-worker[${worker.pid}]`)(message, level);
+        },
         onViolation: (reason) => {
           if (this.stopping !== null) return;
-          this.log(`the worker sent ${reason}; stopping it and shutting down`);
+          this.log(`the worker sent ${reason}; stopping it and shutting down`, 'warn');
           this.requestShutdown(1);
         },
       },
@@ -130,11 +132,13 @@ export class PrivilegedDaemon {
       .then((code) => {
         this.supervisor.send({ type: 'WORKER_EXITED', code });
         if (this.stopping === null) {
-          this.log(`worker exited unexpectedly (code ${code}); shutting down`);
+          this.log(`worker exited unexpectedly (code ${code}); shutting down`, 'warn');
           this.requestShutdown(1);
         }
       })
-      .catch((error: unknown) => this.log(`worker supervision failed: ${errorText(error)}`));
+      .catch((error: unknown) =>
+        this.log(`worker supervision failed: ${errorText(error)}`, 'warn'),
+      );
     return worker;
   }
 
@@ -204,7 +208,7 @@ export class PrivilegedDaemon {
         .catch((error: unknown) => {
           if (subscription.closed) return;
           subscription.unsubscribe();
-          this.log(`trace file ${path}: ${errorText(error)}; tracing stopped`);
+          this.log(`trace file ${path}: ${errorText(error)}; tracing stopped`, 'warn');
         });
     });
     this.onShutdown(async () => {
@@ -222,7 +226,7 @@ export class PrivilegedDaemon {
   /** Starts the shutdown from an event handler; its outcome is logged, never lost. */
   requestShutdown(code: number): void {
     this.shutdown(code).catch((error: unknown) => {
-      this.log(`shutdown failed: ${errorText(error)}`);
+      this.log(`shutdown failed: ${errorText(error)}`, 'warn');
       this.finish(1);
     });
   }
@@ -235,7 +239,7 @@ export class PrivilegedDaemon {
         try {
           await cleanup();
         } catch (error) {
-          this.log(`cleanup failed: ${(error as Error).message}`);
+          this.log(`cleanup failed: ${(error as Error).message}`, 'warn');
         }
       }
       this.supervisor.send({ type: 'CLEANED' });

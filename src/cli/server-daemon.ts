@@ -29,6 +29,7 @@ import {
   tunnelAddressOption,
   UsageError,
 } from './args.ts';
+import { daemonLogger } from './daemon-log.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
 
 export const SERVER_HELP = `Usage: pqconnect-server [options]   run the PQConnect server daemon (as root)
@@ -97,8 +98,7 @@ export async function runServerDaemon(argv: string[]): Promise<number> {
   const keys = await readServerKeys(keyDir);
   const user = await lookupUser(options.user ?? 'pqconnect');
 
-  const log = (message: string) =>
-    process.stderr.write(`pqconnect-server[${process.pid}]: ${message}\n`);
+  const log = daemonLogger(`pqconnect-server[${process.pid}]`);
   const daemon = new PrivilegedDaemon('server', log);
   daemon.onShutdown(() => lock.release());
   const io = nativeIo();

@@ -137,6 +137,18 @@ describe('daemons in network namespaces', {
     );
   });
 
+  it('logs lines with a timestamp and a level, worker lines attributed to the worker', async () => {
+    const lines = lab.logs('client').trimEnd().split('\n');
+    for (const line of lines)
+      assert.match(
+        line,
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO|WARN) pqconnect(-worker)?\[\d+\]: \S/,
+        line,
+      );
+    assert.ok(lines.some((l) => / INFO pqconnect\[\d+\]: client up: /.test(l)));
+    assert.ok(lines.some((l) => / INFO pqconnect-worker\[\d+\]: client engine up/.test(l)));
+  });
+
   it('lets a malformed DNS answer through untouched', async () => {
     await lab.run(lab.dns, 'ip', ['addr', 'add', '10.77.0.4/24', 'dev', 'eth0']);
     const garbage = 'abcd8180000100010000000003777777';

@@ -133,10 +133,14 @@ describe('the root part against a hostile worker (namespaces)', {
       for (const line of lines)
         assert.match(
           line,
-          /^pqconnect(-worker\[\d+\]|\[\d+\])?: /,
+          /^(\d{4}-\d\d-\d\dT[\d:.]+Z (INFO|WARN) )?pqconnect(-worker\[\d+\]|\[\d+\])?: /,
           `every line is attributed: ${line}`,
         );
-      assert.doesNotMatch(result.stderr, /^pqconnect\[1\]:/m, 'no forged root line');
+      assert.doesNotMatch(
+        result.stderr,
+        /^(\S+ (INFO|WARN) )?pqconnect\[1\]:/m,
+        'no forged root line',
+      );
       assert.doesNotMatch(result.stderr, /forged line/);
       assert.deepEqual(await leftovers(lab, 'hostile-worker.ts'), []);
     });
