@@ -32,7 +32,12 @@ export async function createServerKeys(
   return { keyDir, pq1Label: label, pq1Name: `${label}.demo.test` };
 }
 
-export async function startDns(lab: Lab, scenario: Scenario): Promise<void> {
+/** dnsmasq on the DNS host with the scenario's records and `extraRecords` (dnsmasq options). */
+export async function startDns(
+  lab: Lab,
+  scenario: Scenario,
+  extraRecords: string[] = [],
+): Promise<void> {
   lab.start(
     lab.dns,
     'dnsmasq',
@@ -46,6 +51,7 @@ export async function startDns(lab: Lab, scenario: Scenario): Promise<void> {
       `--host-record=${scenario.pq1Name},${lab.server.address}`,
       `--cname=www.demo.test,${scenario.pq1Name}`,
       `--host-record=plain.demo.test,${lab.server.address}`,
+      ...extraRecords,
       '--log-queries',
     ],
     'dnsmasq',

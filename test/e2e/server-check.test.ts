@@ -6,8 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
-import { BIN, createServerKeys, type Scenario, startServerDaemon } from '../../demo/scenario.ts';
+import { createLab, type Lab } from '../../demo/lab.ts';
+import {
+  BIN,
+  createServerKeys,
+  type Scenario,
+  startDns,
+  startServerDaemon,
+} from '../../demo/scenario.ts';
 
 const ROOT = process.getuid?.() === 0;
 
@@ -22,28 +28,11 @@ describe('pqconnect-server-check (namespaces)', {
     lab = await createLab('pqk');
     good = await createServerKeys(lab);
     other = await createServerKeys(lab);
-    lab.start(
-      lab.dns,
-      'dnsmasq',
-      [
-        '--no-daemon',
-        '--no-resolv',
-        '--no-hosts',
-        '--bind-interfaces',
-        `--listen-address=${lab.dns.address}`,
-        '--user=root',
-        `--host-record=${good.pq1Name},${lab.server.address}`,
-        `--cname=www.demo.test,${good.pq1Name}`,
-        `--host-record=${other.pq1Name},${lab.server.address}`,
-        `--cname=forged.demo.test,${other.pq1Name}`,
-        `--host-record=nocname.demo.test,${lab.server.address}`,
-      ],
-      'dnsmasq',
-    );
-    await waitFor(
-      'dnsmasq',
-      async () => (await lab.run(lab.client, 'getent', ['hosts', 'nocname.demo.test'])).code === 0,
-    );
+    await startDns(lab, good, [
+      `--host-record=${other.pq1Name},${lab.server.address}`,
+      `--cname=forged.demo.test,${other.pq1Name}`,
+      `--host-record=nocname.demo.test,${lab.server.address}`,
+    ]);
     await startServerDaemon(lab, good);
   });
   after(async () => {
