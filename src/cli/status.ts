@@ -4,6 +4,7 @@
  */
 import { controlSocketPath, queryControlSocket } from '../io/control-socket.ts';
 import { parse, runDirOption } from './args.ts';
+import { stateText } from './transition-words.ts';
 
 interface SessionRow {
   name?: string;
@@ -17,15 +18,6 @@ interface SessionRow {
   packetsIn: number;
   packetsOut: number;
   fallbackReason?: string | null;
-}
-
-/** A state value as a dotted path: `established.probing`. */
-function stateText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (typeof value !== 'object' || value === null) return String(value);
-  return Object.entries(value)
-    .map(([key, inner]) => `${key}.${stateText(inner)}`)
-    .join(', ');
 }
 
 export async function runStatus(role: 'client' | 'server', argv: string[]): Promise<number> {

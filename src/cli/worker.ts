@@ -24,6 +24,7 @@ import {
   type ServerWorkerConfig,
   type ToWorker,
 } from './ipc.ts';
+import { eventText, stateText } from './transition-words.ts';
 
 /** Before anything is parsed: no dumps, no same-user ptrace, the seccomp allow-list. */
 const allowedSyscalls = (() => {
@@ -78,7 +79,7 @@ function startClient(config: ClientWorkerConfig): Running {
     send({ type: 'transition', transition });
     if (config.verbose) {
       const who = String(transition.context.name ?? transition.sessionId.slice(0, 16));
-      log(`${who}: ${JSON.stringify(transition.state)} (${transition.event})`);
+      log(`${who}: now ${stateText(transition.state)} (${eventText(transition.event)})`);
     }
   });
   send({

@@ -147,6 +147,11 @@ describe('daemons in network namespaces', {
       );
     assert.ok(lines.some((l) => / INFO pqconnect\[\d+\]: client up: /.test(l)));
     assert.ok(lines.some((l) => / INFO pqconnect-worker\[\d+\]: client engine up/.test(l)));
+    assert.ok(
+      lines.some((l) => /: now established\.up \(/.test(l)),
+      'transitions in words',
+    );
+    assert.doesNotMatch(lab.logs('client'), /xstate\./, 'no XState internals in the log');
   });
 
   it('lets a malformed DNS answer through untouched', async () => {
