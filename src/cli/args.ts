@@ -10,15 +10,26 @@ import { parseIpv4Address } from '../protocol/ipv4.ts';
 
 export class UsageError extends Error {}
 
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+/** Strict options and positional arguments; a parse error becomes a one-line usage error. */
+export function parseWithPositionals<T extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: T,
 ) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0]!);
   }
+}
+
+/** Strict options, no positional arguments. */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  argv: string[],
+  options: T,
+) {
+  const { values, positionals } = parseWithPositionals(argv, options);
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
+  return values;
 }
 
 export function portOption(value: string | undefined, name: string, fallback: number): number {

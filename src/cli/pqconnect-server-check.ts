@@ -7,7 +7,7 @@
  * exit status 0 only if every check passes.
  */
 import { Resolver } from 'node:dns/promises';
-import { parseArgs } from 'node:util';
+import { equalBytes, toHex } from '../crypto/bytes.ts';
 import { type CryptoSuite, createCryptoSuite } from '../crypto/suite.ts';
 import { resolveServerPorts } from '../engine/port-lookup.ts';
 import {
@@ -19,7 +19,7 @@ import {
 import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts';
 import { buildKeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label, type Pq1Announcement, parsePq1Name } from '../protocol/names.ts';
-import { choiceOption, printVersion, runMain, UsageError } from './args.ts';
+import { choiceOption, parseWithPositionals, printVersion, runMain, UsageError } from './args.ts';
 import { checkHandshake, checkKeyServer, type Outcome } from './server-check-network.ts';
 
 const HELP = `Usage: pqconnect-server-check [options] HOSTNAME
@@ -64,8 +64,6 @@ async function cnameChain(resolver: Resolver, name: string): Promise<string[]> {
   return chain;
 }
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
 async function localFiles(
   suite: CryptoSuite,
   announcement: Pq1Announcement,
@@ -78,7 +76,7 @@ async function localFiles(
     const keys = await readServerKeys(keyDir);
     for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
     const root = buildKeyTree(suite.sym, keys.mceliecePk, keys.x25519Pk).root;
-    const match = hex(root) === hex(announcement.pkh);
+    const match = equalBytes(root, announcement.pkh);
     lines.push({
       what: 'local keys',
       outcome: match
@@ -121,13 +119,15 @@ async function localFiles(
 }
 
 async function main(): Promise<number> {
-  let parsed: ReturnType<typeof parseOptions>;
-  try {
-    parsed = parseOptions(process.argv.slice(2));
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]!);
-  }
-  const { values: options, positionals } = parsed;
+  const { values: options, positionals } = parseWithPositionals(process.argv.slice(2), {
+    keydir: { type: 'string', short: 'd' },
+    'config-dir': { type: 'string', short: 'c' },
+    'dns-only': { type: 'boolean', short: 'D' },
+    timeout: { type: 'string' },
+    backend: { type: 'string' },
+    version: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (options.help) {
     process.stdout.write(HELP);
     return 0;
@@ -183,7 +183,7 @@ async function main(): Promise<number> {
       what: 'pq1 label',
       outcome: {
         ok: true,
-        detail: `key hash ${hex(announcement.pkh).slice(0, 16)}…, crypto port ${ports.crypto}, key port ${ports.key}${announcement.ports ? '' : ' (from TXT or defaults)'}`,
+        detail: `key hash ${toHex(announcement.pkh).slice(0, 16)}…, crypto port ${ports.crypto}, key port ${ports.key}${announcement.ports ? '' : ' (from TXT or defaults)'}`,
       },
     });
     const addresses = await resolver.resolve4(pq1Name).catch(() => [] as string[]);
@@ -214,23 +214,6 @@ async function main(): Promise<number> {
   } finally {
     await suite.kem.close();
   }
-}
-
-function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      keydir: { type: 'string', short: 'd' },
-      'config-dir': { type: 'string', short: 'c' },
-      'dns-only': { type: 'boolean', short: 'D' },
-      timeout: { type: 'string' },
-      backend: { type: 'string' },
-      version: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 runMain('pqconnect-server-check', main);
