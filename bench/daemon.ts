@@ -1,11 +1,13 @@
 /**
  * npm run bench:daemon (as root) — the daemons between network namespaces: iperf3 TCP
  * throughput through the tunnel and direct, ping RTT through the tunnel and direct, and
- * the resident memory of the four processes (client and server, root part and worker).
+ * the memory of the four processes (client and server, root part and worker): idle with
+ * one tunnel, and after the iperf3 runs.
  */
 import { readFile } from 'node:fs/promises';
 import { createLab, type Lab } from '../demo/lab.ts';
 import {
+  BIN,
   createServerKeys,
   startClientDaemon,
   startDns,
@@ -30,10 +32,26 @@ async function ping(lab: Lab, target: string): Promise<string> {
   return /rtt min\/avg\/max\/mdev = ([\d./]+)/.exec(result.stdout)?.[1] ?? 'failed';
 }
 
-async function rssOf(pid: number | undefined): Promise<string> {
+/** VmRSS (what `ps` shows), its private anonymous part, and PSS (shared pages split among their users). */
+async function memoryOf(pid: number | undefined): Promise<string> {
   if (pid === undefined) return '?';
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return `${Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)} MiB`;
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (text: string, field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
+  const mib = (k: number) => (k / 1024).toFixed(0);
+  return `${mib(kib(status, 'VmRSS'))} (anon ${mib(kib(status, 'RssAnon'))}, PSS ${mib(kib(rollup, 'Pss'))})`;
+}
+
+async function memoryRows(lab: Lab, when: string): Promise<[string, string][]> {
+  const client = await statusOf(lab, 'client');
+  const server = await statusOf(lab, 'server');
+  return [
+    [`client MiB ${when}: root part`, await memoryOf(client.pid)],
+    [`client MiB ${when}: worker`, await memoryOf(client.workerPid)],
+    [`server MiB ${when}: root part`, await memoryOf(server.pid)],
+    [`server MiB ${when}: worker`, await memoryOf(server.workerPid)],
+  ];
 }
 
 async function statusOf(
@@ -41,11 +59,11 @@ async function statusOf(
   role: 'client' | 'server',
 ): Promise<{ pid: number; workerPid: number }> {
   const host = role === 'client' ? lab.client : lab.server;
-  const script = role === 'client' ? 'src/cli/pqconnect.ts' : 'src/cli/pqconnect-server.ts';
-  return JSON.parse(
-    (await lab.run(host, process.execPath, ['--import', 'tsx', script, 'status', '--json'])).stdout,
-  );
+  const tool = BIN(role === 'client' ? 'pqconnect' : 'pqconnect-server');
+  return JSON.parse((await lab.run(host, tool, ['status', '--json'])).stdout);
 }
+
+const IDLE_MS = 10_000;
 
 async function main(): Promise<void> {
   const lab = await createLab('pqb');
@@ -61,21 +79,16 @@ async function main(): Promise<void> {
     const rows: [string, string][] = [
       ['ping RTT through the tunnel, min/avg/max/mdev ms', await ping(lab, 'www.demo.test')],
       ['ping RTT direct, min/avg/max/mdev ms', await ping(lab, lab.server.address)],
+    ];
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    rows.push(...(await memoryRows(lab, `idle, one tunnel, after ${IDLE_MS / 1000} s`)));
+    rows.push(
       ['iperf3 TCP through the tunnel (5 s)', await iperf(lab, 'www.demo.test')],
       ['iperf3 TCP direct (5 s)', await iperf(lab, lab.server.address)],
-    ];
-    const client = await statusOf(lab, 'client');
-    const server = await statusOf(lab, 'server');
-    rows.push([
-      'client RSS: root part / worker',
-      `${await rssOf(client.pid)} / ${await rssOf(client.workerPid)}`,
-    ]);
-    rows.push([
-      'server RSS: root part / worker',
-      `${await rssOf(server.pid)} / ${await rssOf(server.workerPid)}`,
-    ]);
+    );
+    rows.push(...(await memoryRows(lab, 'after iperf3')));
     console.log('\nPQConnect daemons between network namespaces (veth + bridge, this machine)');
-    for (const [name, value] of rows) console.log(`${name.padEnd(50)} ${value}`);
+    for (const [name, value] of rows) console.log(`${name.padEnd(56)} ${value}`);
   } finally {
     await lab.destroy();
   }

@@ -6,6 +6,7 @@
  */
 import { createLab } from './lab.ts';
 import {
+  BIN,
   createServerKeys,
   startClientDaemon,
   startDns,
@@ -84,16 +85,7 @@ async function main(): Promise<number> {
     );
 
     say('Client status (pqconnect status)');
-    show(
-      (
-        await lab.run(lab.client, process.execPath, [
-          '--import',
-          'tsx',
-          'src/cli/pqconnect.ts',
-          'status',
-        ])
-      ).stdout,
-    );
+    show((await lab.run(lab.client, BIN('pqconnect'), ['status'])).stdout);
     const ok = curl.code === 0 && curl.stdout.includes('hello from the PQConnect demo server');
     say(
       ok

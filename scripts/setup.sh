@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12/13 machine for PQConnect: Debian packages (as root), the
 # deployed PQConnect in a cached trixie root for the interoperability tests (as root),
-# npm dependencies from the lock file, and the native addon.
+# npm dependencies from the lock file, the native addon, and the compiled tree (dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then
@@ -12,3 +12,4 @@ else
 fi
 npm ci --no-audit --no-fund
 npm run build:native
+npm run build

@@ -1,12 +1,18 @@
-/** The command-line tools: --help, --version, and one-line errors with exit status 2. */
+/**
+ * The command-line tools as installed: bin/ running the compiled dist/ with plain node
+ * (npm test builds it first), from /. --help, --version, one-line errors with exit
+ * status 2, keygen's checks, and the root parts' V8 flags.
+ */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ROOT_NODE_FLAGS, workerExecArgv } from '../src/io/node-flags.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const TOOLS = ['pqconnect', 'pqconnect-server', 'pqconnect-keygen', 'pqconnect-server-check'];
 
 function tool(
   name: string,
@@ -14,9 +20,9 @@ function tool(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      ['--import', 'tsx', `src/cli/${name}.ts`, ...args],
-      { cwd: ROOT },
+      join(ROOT, 'bin', name),
+      args,
+      { cwd: '/', env: { PATH: '/usr/bin:/bin' } },
       (error, stdout, stderr) => {
         resolve({
           code: error ? Number((error as { code?: number }).code ?? 1) : 0,
@@ -29,34 +35,22 @@ function tool(
 }
 
 describe('command-line tools', () => {
-  it('bin/* run from any working directory (systemd starts them from /)', async () => {
-    for (const name of [
-      'pqconnect',
-      'pqconnect-server',
-      'pqconnect-keygen',
-      'pqconnect-server-check',
-    ]) {
-      const result = await new Promise<{ code: number; stdout: string; stderr: string }>(
-        (resolve) =>
-          execFile(`${ROOT}bin/${name}`, ['--version'], { cwd: '/' }, (error, stdout, stderr) =>
-            resolve({
-              code: error ? Number((error as { code?: number }).code ?? 1) : 0,
-              stdout,
-              stderr,
-            }),
-          ),
+  it('bin/* run dist/ with plain node, the root parts with ROOT_NODE_FLAGS', async () => {
+    for (const name of TOOLS) {
+      const script = await readFile(join(ROOT, 'bin', name), 'utf8');
+      assert.match(script, new RegExp(`import '../dist/cli/${name}.js';`));
+      assert.doesNotMatch(script, /tsx/);
+      const daemon = name === 'pqconnect' || name === 'pqconnect-server';
+      const shebang = script.split('\n')[0];
+      assert.equal(
+        shebang,
+        daemon ? `#!/usr/bin/env -S node ${ROOT_NODE_FLAGS.join(' ')}` : '#!/usr/bin/env node',
       );
-      assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, new RegExp(`^${name} \\d+\\.\\d+\\.\\d+`));
     }
+    assert.deepEqual(workerExecArgv(['--import', 'x', ...ROOT_NODE_FLAGS]), ['--import', 'x']);
   });
 
-  for (const name of [
-    'pqconnect',
-    'pqconnect-server',
-    'pqconnect-keygen',
-    'pqconnect-server-check',
-  ]) {
+  for (const name of TOOLS) {
     it(`${name} --help and --version`, async () => {
       const help = await tool(name, ['--help']);
       assert.equal(help.code, 0);

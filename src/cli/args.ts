@@ -5,16 +5,18 @@
 
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { DEFAULT_RUN_DIR } from '../io/control-socket.ts';
+import { DEFAULT_RUN_DIR } from '../io/run-dir.ts';
 import { parseIpv4Address } from '../protocol/ipv4.ts';
 
 export class UsageError extends Error {}
 
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<T extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
+>;
+
 /** Strict options and positional arguments; a parse error becomes a one-line usage error. */
-export function parseWithPositionals<T extends NonNullable<ParseArgsConfig['options']>>(
-  argv: string[],
-  options: T,
-) {
+export function parseWithPositionals<T extends Options>(argv: string[], options: T): Parsed<T> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (error) {
@@ -23,10 +25,7 @@ export function parseWithPositionals<T extends NonNullable<ParseArgsConfig['opti
 }
 
 /** Strict options, no positional arguments. */
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
-  argv: string[],
-  options: T,
-) {
+export function parse<T extends Options>(argv: string[], options: T): Parsed<T>['values'] {
   const { values, positionals } = parseWithPositionals(argv, options);
   if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}'`);
   return values;

@@ -9,110 +9,38 @@
 import { readFile } from 'node:fs/promises';
 import { errorText } from '../actors/error-text.ts';
 import { AddressPool } from '../engine/address-pool.ts';
-import { controlSocketPath } from '../io/control-socket.ts';
 import { detectFirewall, type PlainRoute, removeStaleRules } from '../io/firewall.ts';
 import { checkRunDirectoryFree, takeInstanceLock } from '../io/instance-lock.ts';
 import { nativeIo } from '../io/native-io.ts';
+import { controlSocketPath } from '../io/run-dir.ts';
 import { createTun } from '../io/tun-device.ts';
 import { FIRST_PASSED_FD, lookupUser } from '../io/worker-process.ts';
-import { DEFAULT_CLIENT_PORT } from '../protocol/constants.ts';
 import { formatIpv4Address } from '../protocol/ipv4.ts';
-import {
-  addressOption,
-  choiceOption,
-  interfaceOption,
-  parse,
-  portOption,
-  prefixOption,
-  printVersion,
-  queueOption,
-  runDirOption,
-  tunnelAddressOption,
-  UsageError,
-} from './args.ts';
+import { UsageError } from './args.ts';
+import type { ClientOptions } from './client-options.ts';
 import { daemonLogger } from './daemon-log.ts';
 import type { FromWorker } from './ipc.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
 import { WorkerRequests } from './worker-requests.ts';
 
-export const CLIENT_HELP = `Usage: pqconnect [options]          run the PQConnect client daemon (as root)
-       pqconnect status [--json]   show the sessions of the running client (also --show)
-       pqconnect viz --help        state charts for auditors (static and live)
-
-Options:
-  -p, --port PORT         client UDP port (default ${DEFAULT_CLIENT_PORT})
-  -a, --addr ADDRESS      tunnel address of this host (default 10.43.0.1)
-  -m, --mask BITS         tunnel prefix length, 8..24 (default 16)
-  -i, --interface-name N  TUN device name (default pqccli0)
-  -H, --host-ip ADDRESS   client-in-a-bottle: deliver decrypted traffic to this address
-                          (the host this VM protects); intercepts forwarded DNS too
-      --bottle            client-in-a-bottle for several machines: intercept DNS this
-                          host forwards and carry their traffic as this host's
-                          tunnel address (SNAT); needs net.ipv4.ip_forward=1
-      --strict            never fall back to plain traffic
-      --queue NUMBER      NFQUEUE number for DNS answers (default 4242)
-      --user NAME         unprivileged user for the worker (default pqconnect)
-      --backend NAME      crypto backend: auto, fast, portable (default auto)
-      --trace FILE        append every state transition to FILE as JSON lines
-      --run-dir DIR       control socket directory (default /run/pqconnect); give each
-                          instance its own, e.g. one per network namespace
-  -v, --verbose           log every session transition
-  -h, --help              show this help
-      --version           show the version
-`;
-
 const DNS_VERDICT_TIMEOUT_MS = 250;
 
-export async function runClientDaemon(argv: string[]): Promise<number> {
-  const options = parse(argv, {
-    port: { type: 'string', short: 'p' },
-    addr: { type: 'string', short: 'a' },
-    mask: { type: 'string', short: 'm' },
-    'interface-name': { type: 'string', short: 'i' },
-    'host-ip': { type: 'string', short: 'H' },
-    bottle: { type: 'boolean' },
-    strict: { type: 'boolean' },
-    queue: { type: 'string' },
-    user: { type: 'string' },
-    backend: { type: 'string' },
-    trace: { type: 'string' },
-    'run-dir': { type: 'string' },
-    verbose: { type: 'boolean', short: 'v' },
-    version: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (options.help) {
-    process.stdout.write(CLIENT_HELP);
-    return 0;
-  }
-  if (options.version) return printVersion('pqconnect');
-  const port = portOption(options.port, 'port', DEFAULT_CLIENT_PORT);
-  const prefixLength = prefixOption(options.mask, 'mask', 16);
-  const tunnelAddress = tunnelAddressOption(options.addr, 'addr', '10.43.0.1', prefixLength);
-  const tunName = interfaceOption(options['interface-name'], 'pqccli0');
-  const hostAddress =
-    options['host-ip'] === undefined ? undefined : addressOption(options['host-ip'], 'host-ip', '');
-  const queue = queueOption(options.queue, 'queue', 4242);
-  const bottle = options.bottle === true || hostAddress !== undefined;
-  const backend = choiceOption(
-    options.backend,
-    'backend',
-    ['auto', 'fast', 'portable'] as const,
-    'auto',
-  );
-  const runDir = runDirOption(options['run-dir']);
+export async function runClientDaemon(options: ClientOptions): Promise<number> {
+  const { port, prefixLength, tunnelAddress, tunName, hostAddress, queue, bottle, runDir } =
+    options;
   if (process.getuid?.() !== 0)
     throw new UsageError('must run as root (it creates a TUN device and firewall rules)');
   const lock = await takeInstanceLock('pqconnect/client');
   await checkRunDirectoryFree(controlSocketPath('client', runDir), runDir);
-  const user = await lookupUser(options.user ?? 'pqconnect');
+  const user = await lookupUser(options.user);
   const pool = new AddressPool(tunnelAddress, prefixLength);
   const network = `${formatIpv4Address(pool.network)}/${prefixLength}`;
 
   const log = daemonLogger(`pqconnect[${process.pid}]`);
   if (bottle && (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() !== '1') {
     log(
-      'warning: --bottle without net.ipv4.ip_forward=1: other machines cannot route through this host',
+      '--bottle without net.ipv4.ip_forward=1: other machines cannot route through this host',
+      'warn',
     );
   }
   const daemon = new PrivilegedDaemon('client', log);
@@ -181,10 +109,10 @@ export async function runClientDaemon(argv: string[]): Promise<number> {
       udpFd: FIRST_PASSED_FD + 1,
       tunnelAddress,
       prefixLength,
-      strict: options.strict === true,
+      strict: options.strict,
       hostAddress,
-      backend,
-      verbose: options.verbose === true,
+      backend: options.backend,
+      verbose: options.log.verbosity > 0,
     },
   });
 

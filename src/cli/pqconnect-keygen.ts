@@ -5,8 +5,8 @@
  * before it writes anything. Ports come from the options, else from the config
  * directory (as the deployed tool reads them), else the defaults.
  */
-import { randomBytes } from 'node:crypto';
-import { createCryptoSuite } from '../crypto/suite.ts';
+
+import { generateServerKeys, serverPq1Label } from '../engine/server-keys.ts';
 import {
   configDirFor,
   DEFAULT_KEY_DIR,
@@ -17,8 +17,6 @@ import {
   writeServerKeys,
 } from '../io/key-files.ts';
 import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts';
-import { buildKeyTree } from '../protocol/keytree.ts';
-import { formatPq1Label } from '../protocol/names.ts';
 import {
   addressOption,
   choiceOption,
@@ -136,32 +134,22 @@ async function main(): Promise<number> {
     ['auto', 'fast', 'portable'] as const,
     'auto',
   );
+  const { createCryptoSuite } = await import('../crypto/suite.ts');
   const suite = createCryptoSuite(backend, (m) => process.stderr.write(`pqconnect-keygen: ${m}\n`));
   try {
     if (!options['dns-only']) {
       if (await keysExist(dir))
         throw new UsageError(`keys already exist in ${dir} (use --dns-only to print the records)`);
       process.stderr.write('pqconnect-keygen: generating a Classic McEliece key pair...\n');
-      const mceliece = await suite.kem.keypair('mceliece6960119');
-      const x25519Sk = new Uint8Array(randomBytes(32));
-      await writeServerKeys(dir, {
-        mceliecePk: mceliece.publicKey,
-        mcelieceSk: mceliece.secretKey,
-        x25519Pk: suite.sym.x25519PublicKey(x25519Sk),
-        x25519Sk,
-        sessionKey: new Uint8Array(randomBytes(32)),
-      });
+      const keys = await generateServerKeys(suite);
+      await writeServerKeys(dir, keys);
       await writeServerConfig(configDir, { cryptoPort, keyPort, host: address });
-      mceliece.secretKey.fill(0);
-      x25519Sk.fill(0);
+      for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
       process.stderr.write(`pqconnect-keygen: keys written to ${dir}\n`);
     }
     const keys = await readServerKeys(dir);
     for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
-    const label = formatPq1Label(buildKeyTree(suite.sym, keys.mceliecePk, keys.x25519Pk).root, {
-      crypto: cryptoPort,
-      key: keyPort,
-    });
+    const label = serverPq1Label(suite, keys, { crypto: cryptoPort, key: keyPort });
     process.stdout.write(`pq1 label: ${label}\n`);
     process.stdout.write('Add these DNS records:\n');
     process.stdout.write(

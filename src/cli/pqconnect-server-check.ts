@@ -8,7 +8,7 @@
  */
 import { Resolver } from 'node:dns/promises';
 import { equalBytes, toHex } from '../crypto/bytes.ts';
-import { type CryptoSuite, createCryptoSuite } from '../crypto/suite.ts';
+import type { CryptoSuite } from '../crypto/suite.ts';
 import { resolveServerPorts } from '../engine/port-lookup.ts';
 import {
   configDirFor,
@@ -20,7 +20,7 @@ import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts'
 import { buildKeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label, type Pq1Announcement, parsePq1Name } from '../protocol/names.ts';
 import { choiceOption, parseWithPositionals, printVersion, runMain, UsageError } from './args.ts';
-import { checkHandshake, checkKeyServer, type Outcome } from './server-check-network.ts';
+import type { Outcome } from './server-check-network.ts';
 
 const HELP = `Usage: pqconnect-server-check [options] HOSTNAME
 
@@ -152,6 +152,7 @@ async function main(): Promise<number> {
   const configDir = options['config-dir'] ?? configDirFor(keyDir);
 
   const resolver = new Resolver();
+  const { createCryptoSuite } = await import('../crypto/suite.ts');
   const suite = createCryptoSuite(backend, () => {});
   let failed = 0;
   const report = (line: Line) => {
@@ -200,6 +201,7 @@ async function main(): Promise<number> {
       for (const line of await localFiles(suite, announcement, ports, keyDir, configDir))
         report(line);
     if (address === undefined) return 1;
+    const { checkHandshake, checkKeyServer } = await import('./server-check-network.ts');
     report({
       what: 'key server',
       outcome: await checkKeyServer(suite, announcement, address, ports.key, timeoutMs),

@@ -1,9 +1,20 @@
-/** Entry point of `pqconnect-server`: the server daemon, or `pqconnect-server status`. */
-import { runMain } from './args.ts';
-import { runServerDaemon } from './server-daemon.ts';
-import { runStatus } from './status.ts';
+/**
+ * Entry point of `pqconnect-server`: the server daemon, or `pqconnect-server status`. A
+ * command's modules load only when it runs, and the daemon's only after its options are
+ * valid: `--version`, `--help` and usage errors answer at once.
+ */
+import { printVersion, runMain } from './args.ts';
+import { parseServerOptions, SERVER_HELP } from './server-options.ts';
 
-const [command, ...rest] = process.argv.slice(2);
-runMain('pqconnect-server', () =>
-  command === 'status' ? runStatus('server', rest) : runServerDaemon(process.argv.slice(2)),
-);
+const argv = process.argv.slice(2);
+const [command, ...rest] = argv;
+runMain('pqconnect-server', async () => {
+  if (command === 'status') return (await import('./status.ts')).runStatus('server', rest);
+  const parsed = await parseServerOptions(argv);
+  if (parsed === 'help') {
+    process.stdout.write(SERVER_HELP);
+    return 0;
+  }
+  if (parsed === 'version') return printVersion('pqconnect-server');
+  return (await import('./server-daemon.ts')).runServerDaemon(parsed.run);
+});

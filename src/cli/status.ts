@@ -2,7 +2,8 @@
  * `pqconnect status [--json]` / `pqconnect-server status [--json]`: asks the running daemon
  * over its control socket and prints the sessions (state, addresses, epochs, packets).
  */
-import { controlSocketPath, queryControlSocket } from '../io/control-socket.ts';
+import { queryControlSocket } from '../io/control-query.ts';
+import { controlSocketPath } from '../io/run-dir.ts';
 import { parse, runDirOption } from './args.ts';
 import { stateText } from './transition-words.ts';
 

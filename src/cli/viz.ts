@@ -8,7 +8,9 @@
 import { readFile } from 'node:fs/promises';
 import { filter } from 'rxjs';
 import type { SessionTransition } from '../engine/session-events.ts';
-import { controlSocketPath, queryControlSocket, watchControlSocket } from '../io/control-socket.ts';
+import { queryControlSocket } from '../io/control-query.ts';
+import { watchControlSocket } from '../io/control-socket.ts';
+import { controlSocketPath } from '../io/run-dir.ts';
 import { exportCharts } from '../viz/export.ts';
 import { startLiveServer } from '../viz/live-server.ts';
 import { choiceOption, parse, portOption, runDirOption, UsageError } from './args.ts';

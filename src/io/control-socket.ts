@@ -2,19 +2,13 @@
  * The daemon's local control socket: a Unix socket in the run directory (/run/pqconnect
  * unless `--run-dir` says otherwise) readable only by root and the pqconnect group. A client writes one command line and reads either one JSON
  * document ("status") or a stream of JSON lines until it hangs up ("watch": session
- * transitions). No key material ever goes through it.
+ * transitions). No key material ever goes through it. (One-answer queries: control-query.ts.)
  */
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import { checkRunDirectoryFree } from './instance-lock.ts';
-
-/** Where the control sockets live unless `--run-dir` says otherwise (systemd's RuntimeDirectory). */
-export const DEFAULT_RUN_DIR = '/run/pqconnect';
-
-export function controlSocketPath(role: 'client' | 'server', runDir = DEFAULT_RUN_DIR): string {
-  return `${runDir}/${role}.sock`;
-}
+import { controlSocketPath } from './run-dir.ts';
 
 /** A command's answer: one document, or a stream of documents. */
 export type ControlAnswer = { once: Promise<unknown> } | { stream: Observable<unknown> };
@@ -85,38 +79,6 @@ export async function serveControlSocket(
         for (const socket of connections) socket.destroy();
       }),
   };
-}
-
-export function queryControlSocket(
-  path: string,
-  command: string,
-  timeoutMs = 5_000,
-): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
-    let answer = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no answer from ${path}`));
-    }, timeoutMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(`${command}\n`));
-    socket.on('data', (chunk) => {
-      answer += chunk;
-    });
-    socket.on('end', () => {
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(answer));
-      } catch {
-        reject(new Error(`malformed answer from ${path}`));
-      }
-    });
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot reach the daemon at ${path}: ${error.message}`));
-    });
-  });
 }
 
 /** Streams the JSON lines a command answers with, until unsubscribed or the daemon hangs up. */

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type Decoded, FrameChannel } from './frame-channel.ts';
+import { workerExecArgv } from './node-flags.ts';
 
 export interface WorkerUser {
   name: string;
@@ -116,7 +117,7 @@ export class WorkerProcess<In, Out> {
   ) {
     this.child = spawn(
       SETPRIV,
-      [...confinement(user), process.execPath, ...process.execArgv, script],
+      [...confinement(user), process.execPath, ...workerExecArgv(process.execArgv), script],
       {
         stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...fds],
         env: { PATH: '/usr/bin:/bin', NODE_ENV: 'production', HOME: '/nonexistent' },

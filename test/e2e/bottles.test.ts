@@ -67,7 +67,7 @@ describe('client- and server-in-a-bottle', {
   });
 
   it('-H delivers decrypted traffic straight to the protected host (the deployed tool’s mode)', async () => {
-    await lab.run(lab.client, 'pkill', ['-TERM', '-f', 'src/cli/pqconnect.ts']);
+    await lab.run(lab.client, 'pkill', ['-TERM', '-f', 'bin/pqconnect( |$)']);
     await waitFor('client to stop', async () =>
       lab.logs('client').includes('stopped; rules and devices removed'),
     );

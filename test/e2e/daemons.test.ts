@@ -7,6 +7,7 @@ import { readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
 import {
+  BIN,
   createServerKeys,
   type Scenario,
   startClientDaemon,
@@ -37,7 +38,7 @@ async function stopDaemon(lab: Lab, name: 'client' | 'server'): Promise<void> {
   await lab.run(host, 'pkill', [
     '-TERM',
     '-f',
-    name === 'client' ? 'src/cli/pqconnect.ts' : 'src/cli/pqconnect-server.ts',
+    name === 'client' ? 'bin/pqconnect( |$)' : 'bin/pqconnect-server( |$)',
   ]);
   await waitFor(`${name} daemon to stop`, async () =>
     lab.logs(name).includes('stopped; rules and devices removed'),
@@ -81,12 +82,7 @@ describe('daemons in network namespaces', {
   });
 
   it('streams live transitions to pqconnect viz --live and records the trace file', async () => {
-    lab.start(
-      lab.client,
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/pqconnect.ts', 'viz', '--live', '--port', '8099'],
-      'viz',
-    );
+    lab.start(lab.client, BIN('pqconnect'), ['viz', '--live', '--port', '8099'], 'viz');
     await waitFor('viz --live', async () =>
       lab.logs('viz').includes('live view of the client daemon'),
     );

@@ -39,16 +39,8 @@ async function rules(lab: Lab, host: Host): Promise<string> {
 }
 
 async function status(lab: Lab, host: Host, runDir: string, role = 'client') {
-  const tool = role === 'client' ? 'src/cli/pqconnect.ts' : 'src/cli/pqconnect-server.ts';
-  const result = await lab.run(host, process.execPath, [
-    '--import',
-    'tsx',
-    tool,
-    'status',
-    '--json',
-    '--run-dir',
-    runDir,
-  ]);
+  const tool = BIN(role === 'client' ? 'pqconnect' : 'pqconnect-server');
+  const result = await lab.run(host, tool, ['status', '--json', '--run-dir', runDir]);
   return JSON.parse(result.stdout) as {
     pid: number;
     sessions: { state: unknown }[];

@@ -46,7 +46,7 @@ async function msUntilPingAnswered(lab: Lab, address: string, limitMs: number): 
 }
 
 async function stopServer(lab: Lab, signal: 'TERM' | 'KILL'): Promise<void> {
-  await lab.run(lab.server, 'pkill', [`-${signal}`, '-f', 'src/cli/pqconnect-server.ts']);
+  await lab.run(lab.server, 'pkill', [`-${signal}`, '-f', 'bin/pqconnect-server( |$)']);
   if (signal === 'TERM')
     await waitFor('server daemon to stop', async () =>
       lab.logs('server').includes('stopped; rules and devices removed'),

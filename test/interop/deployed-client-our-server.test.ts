@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
 import {
+  BIN,
   createServerKeys,
   type Scenario,
   startDns,
@@ -81,13 +82,7 @@ async function startDeployedClient(lab: Lab, name: string): Promise<DeployedClie
 async function serverSessions(
   lab: Lab,
 ): Promise<{ sendEpoch: number | null; receiveEpoch: number | null }[]> {
-  const result = await lab.run(lab.server, process.execPath, [
-    '--import',
-    'tsx',
-    'src/cli/pqconnect-server.ts',
-    'status',
-    '--json',
-  ]);
+  const result = await lab.run(lab.server, BIN('pqconnect-server'), ['status', '--json']);
   return (JSON.parse(result.stdout) as { sessions: { sendEpoch: number; receiveEpoch: number }[] })
     .sessions;
 }

@@ -3,7 +3,9 @@
  * `pqconnect status --json` (default or given run directory), and what a stopped daemon
  * may have left behind (rules, nftables table, TUN device, worker processes).
  */
+
 import type { Lab } from '../../demo/lab.ts';
+import { BIN } from '../../demo/scenario.ts';
 
 export interface ClientStatus {
   pid: number;
@@ -21,10 +23,7 @@ export interface ClientStatus {
 }
 
 export async function clientStatus(lab: Lab, runDir?: string): Promise<ClientStatus> {
-  const result = await lab.run(lab.client, process.execPath, [
-    '--import',
-    'tsx',
-    'src/cli/pqconnect.ts',
+  const result = await lab.run(lab.client, BIN('pqconnect'), [
     'status',
     '--json',
     ...(runDir === undefined ? [] : ['--run-dir', runDir]),
@@ -33,7 +32,7 @@ export async function clientStatus(lab: Lab, runDir?: string): Promise<ClientSta
 }
 
 /** Everything a client daemon installs that is still there (empty when it cleaned up). */
-export async function leftovers(lab: Lab, workerPattern = 'src/cli/worker.ts'): Promise<string[]> {
+export async function leftovers(lab: Lab, workerPattern = 'dist/cli/worker.js'): Promise<string[]> {
   const found: string[] = [];
   const iptables = await lab.run(lab.client, 'iptables-save', []);
   const nat = await lab.run(lab.client, 'iptables-save', ['-t', 'nat']);

@@ -18,11 +18,10 @@ import {
 import { ServerEngine, type ServerEngineOptions } from '../../src/engine/server-engine.ts';
 import type { DatagramTransport } from '../../src/engine/transport.ts';
 import {
-  formatIpv4Address,
-  inspectIpv4,
-  parseIpv4Address,
-  repairChecksums,
-} from '../../src/protocol/ipv4.ts';
+  readUdpIpv4Packet,
+  type UdpDatagramFields,
+  udpIpv4Packet,
+} from '../../src/engine/udp-packets.ts';
 import { formatPq1Label } from '../../src/protocol/names.ts';
 import { suiteFor } from './suites.ts';
 import { loadVectorBinary, loadVectors } from './vectors.ts';
@@ -209,7 +208,7 @@ export function decodeAnswerAddresses(
     }));
 }
 
-/** A UDP/IPv4 packet with valid checksums. */
+/** A UDP/IPv4 packet with valid checksums (positional form of udpIpv4Packet). */
 export function udpPacket(
   source: string,
   destination: string,
@@ -217,37 +216,13 @@ export function udpPacket(
   destinationPort: number,
   payload: Uint8Array,
 ): Uint8Array {
-  const total = 28 + payload.length;
-  const packet = new Uint8Array(total);
-  const view = new DataView(packet.buffer);
-  packet[0] = 0x45;
-  view.setUint16(2, total);
-  packet[8] = 64;
-  packet[9] = 17;
-  view.setUint32(12, parseIpv4Address(source));
-  view.setUint32(16, parseIpv4Address(destination));
-  view.setUint16(20, sourcePort);
-  view.setUint16(22, destinationPort);
-  view.setUint16(24, 8 + payload.length);
-  view.setUint16(26, 1);
-  packet.set(payload, 28);
-  const parsed = inspectIpv4(packet);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  repairChecksums(packet, parsed.value);
-  return packet;
+  return udpIpv4Packet({ source, destination, sourcePort, destinationPort, payload });
 }
 
-export function udpPayload(packet: Uint8Array): {
-  source: string;
-  destination: string;
-  payload: Uint8Array;
-} {
-  const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
-  return {
-    source: formatIpv4Address(view.getUint32(12)),
-    destination: formatIpv4Address(view.getUint32(16)),
-    payload: packet.slice(28),
-  };
+export function udpPayload(packet: Uint8Array): UdpDatagramFields {
+  const fields = readUdpIpv4Packet(packet);
+  if (fields === null) throw new Error('not a UDP/IPv4 packet');
+  return fields;
 }
 
 /** Makes the server answer every inner UDP packet with "echo:" + payload, swapping addresses. */
