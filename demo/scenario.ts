@@ -84,18 +84,26 @@ function waitForAnotherLine(lab: Lab, name: string, text: string): Promise<void>
   return waitFor(`${name}: ${text}`, async () => count() > before, 30_000);
 }
 
+/** `command` runs the daemon: this checkout's bin/ unless given (e.g. an installed one under setpriv). */
 export async function startServerDaemon(
   lab: Lab,
   scenario: Scenario,
   extra: string[] = [],
+  command: string[] = [BIN('pqconnect-server')],
 ): Promise<void> {
   const ready = waitForAnotherLine(lab, 'server', 'server engine on');
-  lab.start(lab.server, BIN('pqconnect-server'), ['--keydir', scenario.keyDir, ...extra], 'server');
+  const [program, ...prefix] = command;
+  lab.start(lab.server, program!, [...prefix, '--keydir', scenario.keyDir, ...extra], 'server');
   await ready;
 }
 
-export async function startClientDaemon(lab: Lab, extra: string[] = []): Promise<void> {
+export async function startClientDaemon(
+  lab: Lab,
+  extra: string[] = [],
+  command: string[] = [BIN('pqconnect')],
+): Promise<void> {
   const ready = waitForAnotherLine(lab, 'client', 'client up');
-  lab.start(lab.client, BIN('pqconnect'), ['--verbose', ...extra], 'client');
+  const [program, ...prefix] = command;
+  lab.start(lab.client, program!, [...prefix, '--verbose', ...extra], 'client');
   await ready;
 }
