@@ -102,12 +102,17 @@ export function prefixOption(value: string | undefined, name: string, fallback: 
   return prefix;
 }
 
-/** `--version`: prints the package version. */
-export function printVersion(program: string): number {
+/** The package's version (package.json, one directory above dist/ or src/). */
+export function packageVersion(): string {
   const manifest = JSON.parse(
     readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
   ) as { version: string };
-  process.stdout.write(`${program} ${manifest.version} (PQConnect pq1)\n`);
+  return manifest.version;
+}
+
+/** `--version`: prints the package version. */
+export function printVersion(program: string): number {
+  process.stdout.write(`${program} ${packageVersion()} (PQConnect pq1)\n`);
   return 0;
 }
 

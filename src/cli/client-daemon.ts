@@ -36,14 +36,14 @@ export async function runClientDaemon(options: ClientOptions): Promise<number> {
   const pool = new AddressPool(tunnelAddress, prefixLength);
   const network = `${formatIpv4Address(pool.network)}/${prefixLength}`;
 
-  const log = daemonLogger(`pqconnect[${process.pid}]`);
+  const log = daemonLogger(`pqconnect[${process.pid}]`, options.log.format);
   if (bottle && (await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8')).trim() !== '1') {
     log(
       '--bottle without net.ipv4.ip_forward=1: other machines cannot route through this host',
       'warn',
     );
   }
-  const daemon = new PrivilegedDaemon('client', log);
+  const daemon = new PrivilegedDaemon('client', log, options.log.format);
   daemon.onShutdown(() => lock.release());
   const io = nativeIo();
 
@@ -112,7 +112,7 @@ export async function runClientDaemon(options: ClientOptions): Promise<number> {
       strict: options.strict,
       hostAddress,
       backend: options.backend,
-      verbose: options.log.verbosity > 0,
+      verbosity: options.log.verbosity,
     },
   });
 

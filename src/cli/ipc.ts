@@ -20,7 +20,8 @@ export interface ClientWorkerConfig {
   /** Deliver decrypted traffic to this address (client-in-a-bottle, --host-ip). */
   hostAddress?: string;
   backend: 'auto' | 'fast' | 'portable';
-  verbose: boolean;
+  /** 0 warnings only, 1 transitions and progress (-v), 2 debug detail too (-vv). */
+  verbosity: 0 | 1 | 2;
 }
 
 export interface ServerWorkerConfig {
@@ -32,7 +33,8 @@ export interface ServerWorkerConfig {
   prefixLength: number;
   hostAddress?: string;
   backend: 'auto' | 'fast' | 'portable';
-  verbose: boolean;
+  /** 0 warnings only, 1 transitions and progress (-v), 2 debug detail too (-vv). */
+  verbosity: 0 | 1 | 2;
   keys: ServerKeys;
 }
 
@@ -196,7 +198,7 @@ function checkConfig(value: unknown): Checked<ClientWorkerConfig | ServerWorkerC
     (value.prefixLength as number) <= 30 &&
     (value.hostAddress === undefined || isIpv4(value.hostAddress)) &&
     ['auto', 'fast', 'portable'].includes(value.backend as string) &&
-    typeof value.verbose === 'boolean' &&
+    [0, 1, 2].includes(value.verbosity as number) &&
     isFd(value.tunFd);
   if (!common) return refuse('a malformed worker configuration');
   if (value.role === 'client') {
@@ -209,7 +211,7 @@ function checkConfig(value: unknown): Checked<ClientWorkerConfig | ServerWorkerC
       'strict',
       'hostAddress',
       'backend',
-      'verbose',
+      'verbosity',
     ];
     if (!hasOnly(value, allowed) || !isFd(value.udpFd) || typeof value.strict !== 'boolean')
       return refuse('a malformed client configuration');
@@ -225,7 +227,7 @@ function checkConfig(value: unknown): Checked<ClientWorkerConfig | ServerWorkerC
       'prefixLength',
       'hostAddress',
       'backend',
-      'verbose',
+      'verbosity',
       'keys',
     ];
     const keys = value.keys;

@@ -4,6 +4,7 @@
  * `--metrics [ADDR:]PORT` (Prometheus, off unless given; loopback unless an address is).
  */
 import { addressOption, choiceOption, portOption, UsageError } from './args.ts';
+import type { LogFormat } from './daemon-log.ts';
 
 export const LOG_HELP = `  -v, --verbose           log every session transition and key download;
                           -vv adds debug detail (timers, retries, packets dropped)
@@ -13,7 +14,6 @@ export const LOG_HELP = `  -v, --verbose           log every session transition 
 `;
 
 export type Verbosity = 0 | 1 | 2;
-export type LogFormat = 'text' | 'json';
 
 export interface LogOptions {
   verbosity: Verbosity;

@@ -16,7 +16,8 @@ import { systemClock } from '../engine/clock.ts';
 import { SessionEventBus, type SessionTransition } from '../engine/session-events.ts';
 import { type ControlServer, serveControlSocket } from '../io/control-socket.ts';
 import { WorkerProcess, type WorkerUser } from '../io/worker-process.ts';
-import { daemonLogger, type Logger, workerLineLevel } from './daemon-log.ts';
+import { packageVersion } from './args.ts';
+import { daemonLogger, type LogFormat, type Logger, workerLineLevel } from './daemon-log.ts';
 import { decodeFromWorker, type FromWorker, MAX_FROM_WORKER_BYTES, type ToWorker } from './ipc.ts';
 
 const RECENT_TRANSITIONS = 500;
@@ -27,6 +28,8 @@ export class PrivilegedDaemon {
   private worker: WorkerProcess<FromWorker, ToWorker> | null = null;
   private readonly statusWaiters = new Map<number, (status: unknown) => void>();
   private nextStatusId = 1;
+  private readonly startedAt = Date.now();
+  private readonly version = packageVersion();
   private stopping: Promise<void> | null = null;
   private readonly done: Promise<number>;
   private finish: (code: number) => void = () => {};
@@ -45,6 +48,7 @@ export class PrivilegedDaemon {
   constructor(
     readonly role: 'client' | 'server',
     readonly log: Logger,
+    private readonly logFormat: LogFormat = 'text',
   ) {
     this.done = new Promise((resolve) => {
       this.finish = resolve;
@@ -115,7 +119,7 @@ export class PrivilegedDaemon {
         },
         onLogLine: (line) => {
           const { message, level } = workerLineLevel(line);
-          daemonLogger(`pqconnect-worker[${worker.pid}]`)(message, level);
+          daemonLogger(`pqconnect-worker[${worker.pid}]`, this.logFormat)(message, level);
         },
         onViolation: (reason) => {
           if (this.stopping !== null) return;
@@ -189,7 +193,15 @@ export class PrivilegedDaemon {
       this.statusWaiters.set(id, (status) => {
         clearTimeout(timer);
         const facts = Object.assign({}, ...this.statusFacts.map((f) => f()));
-        resolve({ pid: process.pid, workerPid: this.worker?.pid, ...facts, ...(status as object) });
+        resolve({
+          version: this.version,
+          pid: process.pid,
+          workerPid: this.worker?.pid,
+          startedAt: new Date(this.startedAt).toISOString(),
+          uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+          ...facts,
+          ...(status as object),
+        });
       });
       this.send({ type: 'status', id });
     });

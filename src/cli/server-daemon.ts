@@ -25,8 +25,8 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
   const keys = await readServerKeys(keyDir);
   const user = await lookupUser(options.user);
 
-  const log = daemonLogger(`pqconnect-server[${process.pid}]`);
-  const daemon = new PrivilegedDaemon('server', log);
+  const log = daemonLogger(`pqconnect-server[${process.pid}]`, options.log.format);
+  const daemon = new PrivilegedDaemon('server', log, options.log.format);
   daemon.onShutdown(() => lock.release());
   const io = nativeIo();
   const crypto = io.udpBind('0.0.0.0', cryptoPort);
@@ -51,7 +51,7 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
       prefixLength,
       hostAddress,
       backend: options.backend,
-      verbose: options.log.verbosity > 0,
+      verbosity: options.log.verbosity,
       keys,
     },
   });

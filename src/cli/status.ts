@@ -1,25 +1,12 @@
 /**
  * `pqconnect status [--json]` / `pqconnect-server status [--json]`: asks the running daemon
- * over its control socket and prints the sessions (state, addresses, epochs, packets).
+ * over its control socket and prints the daemon and its sessions (status-text.ts), or the
+ * daemon's JSON document as it is.
  */
 import { queryControlSocket } from '../io/control-query.ts';
 import { controlSocketPath } from '../io/run-dir.ts';
 import { parse, runDirOption } from './args.ts';
-import { stateText } from './transition-words.ts';
-
-interface SessionRow {
-  name?: string;
-  id: string;
-  state: unknown;
-  realAddress?: string;
-  peer?: string;
-  internalAddress: string;
-  sendEpoch: number | null;
-  receiveEpoch: number | null;
-  packetsIn: number;
-  packetsOut: number;
-  fallbackReason?: string | null;
-}
+import { type StatusDocument, statusText } from './status-text.ts';
 
 export async function runStatus(role: 'client' | 'server', argv: string[]): Promise<number> {
   const options = parse(argv, {
@@ -34,30 +21,14 @@ export async function runStatus(role: 'client' | 'server', argv: string[]): Prom
     return 0;
   }
   const socket = controlSocketPath(role, runDirOption(options['run-dir']));
-  const status = (await queryControlSocket(socket, 'status')) as {
+  const status = (await queryControlSocket(socket, 'status')) as StatusDocument & {
     error?: string;
-    sessions?: SessionRow[];
-    counters?: Record<string, number>;
   };
   if (options.json) {
     process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
     return status.error ? 1 : 0;
   }
   if (status.error) throw new Error(status.error);
-  const sessions = status.sessions ?? [];
-  process.stdout.write(`${sessions.length} session(s)\n`);
-  for (const s of sessions) {
-    const who = s.name ?? s.peer ?? s.id.slice(0, 16);
-    const where = s.realAddress
-      ? `${s.internalAddress} -> ${s.realAddress}`
-      : `${s.peer} as ${s.internalAddress}`;
-    process.stdout.write(
-      `  ${who}\n    state ${stateText(s.state)}, ${where}, epochs send ${s.sendEpoch ?? '-'} receive ${s.receiveEpoch ?? '-'}, packets in ${s.packetsIn} out ${s.packetsOut}\n`,
-    );
-    if (s.fallbackReason) process.stdout.write(`    plain fallback: ${s.fallbackReason}\n`);
-  }
-  const drops = Object.entries(status.counters ?? {}).filter(([name]) => name.startsWith('drop: '));
-  if (drops.length > 0)
-    process.stdout.write(`dropped: ${drops.map(([n, v]) => `${n.slice(6)} ${v}`).join('; ')}\n`);
+  process.stdout.write(statusText(status, role, Date.now()));
   return 0;
 }

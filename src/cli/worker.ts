@@ -16,6 +16,7 @@ import { FrameChannel } from '../io/frame-channel.ts';
 import { confineWorker } from '../io/worker-confinement.ts';
 import { CHANNEL_FD } from '../io/worker-process.ts';
 import { rewriteDnsDatagram } from '../streams/dns-datagram.ts';
+import { logCounterChanges } from './counter-changes.ts';
 import {
   type ClientWorkerConfig,
   decodeToWorker,
@@ -53,6 +54,16 @@ function engineLog(verbose: boolean): EngineLog {
   };
 }
 
+/** At -vv, a DEBUG line every 10 s with the counters that moved. */
+function debugCounters(verbosity: number, counters: { toJSON(): Record<string, number> }) {
+  return verbosity < 2
+    ? () => {}
+    : logCounterChanges(
+        () => counters.toJSON(),
+        (line) => log(`DEBUG ${line}`),
+      );
+}
+
 interface Running {
   status(): unknown;
   dns?(id: number, payload: Uint8Array): void;
@@ -70,14 +81,14 @@ function startClient(config: ClientWorkerConfig): Running {
     prefixLength: config.prefixLength,
     strict: config.strict,
     hostAddress: config.hostAddress,
-    log: engineLog(config.verbose),
+    log: engineLog(config.verbosity > 0),
   });
   tun.packets.subscribe((packet) => engine.sendInner(packet));
   engine.innerPackets.subscribe((packet) => tun.write(packet));
   engine.routeRequests.subscribe((route) => send({ type: 'route', ...route }));
   engine.events.transitions.subscribe((transition) => {
     send({ type: 'transition', transition });
-    if (config.verbose) {
+    if (config.verbosity > 0) {
       const who = String(transition.context.name ?? transition.sessionId.slice(0, 16));
       log(`${who}: now ${stateText(transition.state)} (${eventText(transition.event)})`);
     }
@@ -86,6 +97,7 @@ function startClient(config: ClientWorkerConfig): Running {
     type: 'ready',
     summary: `client engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}, ${allowedSyscalls} system calls allowed`,
   });
+  const stopDebug = debugCounters(config.verbosity, engine.counters);
   return {
     status: () => ({
       role: 'client',
@@ -97,6 +109,7 @@ function startClient(config: ClientWorkerConfig): Running {
       send({ type: 'dns-verdict', id, payload: rewritten });
     },
     stop: () => {
+      stopDebug();
       engine.close();
       tun.close();
       transport.close();
@@ -134,6 +147,7 @@ function startServer(config: ServerWorkerConfig): Running {
       }),
     )
     .catch((error: unknown) => log(`WARN server engine did not become ready: ${errorText(error)}`));
+  const stopDebug = debugCounters(config.verbosity, engine.counters);
   return {
     status: () => ({
       role: 'server',
@@ -141,6 +155,7 @@ function startServer(config: ServerWorkerConfig): Running {
       counters: engine.counters.toJSON(),
     }),
     stop: () => {
+      stopDebug();
       engine.close();
       tun.close();
       cryptoTransport.close();

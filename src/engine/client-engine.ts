@@ -31,6 +31,7 @@ import {
 import { type KeyResponse, parseKeyResponse } from '../protocol/keyserver-messages.ts';
 import { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
 import type { Pq1Announcement } from '../protocol/names.ts';
+import { formatPq1Label } from '../protocol/names.ts';
 import { TunnelSession } from '../protocol/tunnel-session.ts';
 import { classifyDatagram, tunnelIdKey } from '../streams/classify.ts';
 import { policyStream, SessionDataPlane } from '../streams/data-policy.ts';
@@ -84,6 +85,11 @@ import {
 } from './transport.ts';
 
 export type { ClientSessionInfo } from './client-peer.ts';
+
+/** A byte count as the log shows it: `1.0 MB`. */
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
 
 export interface ClientEngineOptions {
   suite: CryptoSuite;
@@ -201,7 +207,7 @@ export class ClientEngine {
   ): string | null {
     const internalAddress = this.addressFor(announcement);
     if (internalAddress === null) return null;
-    this.discovered({ announcement, name, realAddress, internalAddress, strict });
+    this.discovered({ announcement, name, askedName: name, realAddress, internalAddress, strict });
     this.releasePendingAddresses();
     return internalAddress;
   }
@@ -295,7 +301,7 @@ export class ClientEngine {
     const existing = this.peers.get(id);
     if (existing !== undefined) {
       if (existing.realAddress !== discovery.realAddress) {
-        this.log(`${existing.name}: real address now ${discovery.realAddress}`);
+        this.log(`${existing.askedName}: real address now ${discovery.realAddress}`);
         existing.realAddress = discovery.realAddress;
       }
       return;
@@ -309,6 +315,7 @@ export class ClientEngine {
     const peer = {
       id,
       name: discovery.name,
+      askedName: discovery.askedName,
       strict: discovery.strict || this.options.strict === true,
       announcement: discovery.announcement,
       realAddress: discovery.realAddress,
@@ -330,6 +337,8 @@ export class ClientEngine {
       handshakeStartedAt: null,
       lastHandshakeAt: null,
       lastHandshakeMs: null,
+      staticKeyStartedAt: null,
+      staticKeyMs: null,
       earlyData: new EarlyDataResend(this.clock),
       liveness: newLiveness(),
       sendEpoch: 0,
@@ -374,16 +383,21 @@ export class ClientEngine {
     const transferOptions = this.options.transfer ?? DEFAULT_TRANSFER_OPTIONS;
     const download = staticKeyDownloadMachine.provide({
       actors: {
-        transferLevel: fromPromise<void, { depth: number }>(({ input, signal }) =>
-          transferLevel(
+        transferLevel: fromPromise<void, { depth: number }>(async ({ input, signal }) => {
+          peer.staticKeyStartedAt ??= this.clock.now();
+          await transferLevel(
             this.keyFetch,
             peer.keyServer,
             peer.assembler,
             input.depth,
             transferOptions,
             signal,
-          ),
-        ),
+          );
+          const { verified, total } = peer.assembler.progress;
+          this.log(
+            `${peer.askedName}: static key level ${input.depth} received, ${verified} of ${total} nodes verified, ${this.clock.now() - peer.staticKeyStartedAt} ms so far`,
+          );
+        }),
       },
     });
     const machine = clientSessionMachine.provide({
@@ -405,7 +419,7 @@ export class ClientEngine {
         eraseTunnel: () => this.dropTunnel(peer),
         requestPlainRoute: ({ context }) => {
           this.log(
-            `${peer.name}: plain fallback to ${peer.realAddress}: ${context.fallbackReason}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
+            `${peer.askedName}: PLAIN FALLBACK to ${peer.realAddress} — ${context.fallbackReason}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
             'warn',
           );
           this.routes.next(this.routeRequest(peer, 'add'));
@@ -413,13 +427,13 @@ export class ClientEngine {
         removePlainRoute: () => this.routes.next(this.routeRequest(peer, 'remove')),
         reportRefusedFallback: ({ context }) =>
           this.log(
-            `${peer.name}: ${context.lastError}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
+            `${peer.askedName}: ${context.lastError}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
             'warn',
           ),
         reportLivenessLoss: ({ context }) => {
           peer.liveness.lastReconnectAt = this.clock.now();
           this.counters.add('liveness: new handshakes');
-          this.log(`${peer.name}: ${context.lastError}; new handshake`, 'warn');
+          this.log(`${peer.askedName}: ${context.lastError}; new handshake`, 'warn');
         },
       },
       guards: {
@@ -463,7 +477,7 @@ export class ClientEngine {
     peer.keyServer = { address: found.keyServerAddress ?? peer.realAddress, port: found.keyPort };
     peer.hasPorts = true;
     this.log(
-      `${peer.name}: crypto port ${found.cryptoPort}, key server ${peer.keyServer.address}:${found.keyPort}`,
+      `${peer.askedName}: crypto port ${found.cryptoPort}, key server ${peer.keyServer.address}:${found.keyPort}`,
     );
   }
 
@@ -484,11 +498,15 @@ export class ClientEngine {
         this.options.prekeys ?? 32,
         (error) => {
           this.counters.drop('prekeys: encapsulation failed');
-          this.log(`${peer.name}: prekey encapsulation failed: ${errorText(error)}`, 'warn');
+          this.log(`${peer.askedName}: prekey encapsulation failed: ${errorText(error)}`, 'warn');
         },
       );
       detach(peer.prekeys.refill(), this.counters, 'prekeys: refill failed');
-      this.log(`${peer.name}: static key verified (${peer.assembler.progress.total} nodes)`);
+      peer.staticKeyMs =
+        peer.staticKeyStartedAt === null ? null : this.clock.now() - peer.staticKeyStartedAt;
+      this.log(
+        `${peer.askedName}: static key verified, ${megabytes(peer.staticKeys.mceliecePk.length)} in ${peer.staticKeyMs} ms (${peer.assembler.progress.total} nodes)`,
+      );
     }
     return peer.staticKeys;
   }
@@ -536,7 +554,7 @@ export class ClientEngine {
     this.send(result.message, peer.realAddress, peer.cryptoPort);
     this.counters.add('handshakes sent');
     this.log(
-      `${peer.name}: handshake sent (tunnel ${peer.tunnelId.slice(0, 16)}), ${peer.prekeys!.size} prekeys left`,
+      `${peer.askedName}: handshake sent (tunnel ${peer.tunnelId.slice(0, 16)}), ${peer.prekeys!.size} prekeys left`,
     );
   }
 
@@ -708,7 +726,7 @@ export class ClientEngine {
         continue;
       if (!Number.isFinite(peer.liveness.forgeryAt))
         this.log(
-          `${peer.name}: forged key-server answer (${what}); plain fallback disabled for ${FORGERY_MEMORY_MS / 1000} s`,
+          `${peer.askedName}: forged key-server answer (${what}); plain fallback disabled for ${FORGERY_MEMORY_MS / 1000} s`,
           'warn',
         );
       peer.liveness.forgeryAt = now;
@@ -756,7 +774,7 @@ export class ClientEngine {
     if (result.kind === 'cookie') {
       peer.pendingCookie = result.cookie.slice();
       this.counters.add('cookies received');
-      this.log(`${peer.name}: server offloaded the tunnel; cookie kept`);
+      this.log(`${peer.askedName}: server offloaded the tunnel; cookie kept`);
       return;
     }
     if (!carriesData) {
@@ -778,8 +796,13 @@ export class ClientEngine {
     peer.lastHandshakeAt = now;
     peer.lastHandshakeMs = peer.handshakeStartedAt === null ? null : now - peer.handshakeStartedAt;
     peer.actor.send({ type: 'HANDSHAKE_CONFIRMED' });
+    const firstKey =
+      peer.staticKeyMs !== null && peer.staticKeys !== null
+        ? ` (static key ${megabytes(peer.staticKeys.mceliecePk.length)} in ${peer.staticKeyMs} ms)`
+        : '';
+    peer.staticKeyMs = null;
     this.log(
-      `${peer.name}: tunnel ${peer.tunnelId?.slice(0, 16)} confirmed in ${peer.lastHandshakeMs} ms`,
+      `${peer.askedName} (${formatPq1Label(peer.announcement.pkh).slice(0, 16)}…): tunnel established in ${peer.lastHandshakeMs} ms${firstKey}`,
     );
   }
 }

@@ -27,6 +27,8 @@ interface TrafficCounts {
 export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
   id: string;
   name: string;
+  /** The name the application asked for (display and logs). */
+  askedName: string;
   strict: boolean;
   announcement: Pq1Announcement;
   realAddress: string;
@@ -49,6 +51,9 @@ export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
   awaitingConfirmation: boolean;
   handshakeStartedAt: number | null;
   lastHandshakeAt: number | null;
+  /** When the static-key download began, and how long it took once verified. */
+  staticKeyStartedAt: number | null;
+  staticKeyMs: number | null;
   lastHandshakeMs: number | null;
   earlyData: EarlyDataResend;
   liveness: PeerLiveness;
@@ -62,7 +67,12 @@ export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
 
 export interface ClientSessionInfo extends TrafficCounts {
   id: string;
+  /** The pq1 name that announced the server. */
   name: string;
+  /** The name the application asked for in DNS (or given to connect()). */
+  askedName: string;
+  /** Where its tunnel packets go: real address and crypto port. */
+  endpoint: string;
   tunnelId: string | null;
   state: unknown;
   since: number;
@@ -83,6 +93,8 @@ export function describePeer(peer: ClientPeer, internalAddress: string): ClientS
   return {
     id: peer.id,
     name: peer.name,
+    askedName: peer.askedName,
+    endpoint: `${peer.realAddress}:${peer.cryptoPort}`,
     tunnelId: peer.tunnelId,
     state: snapshot.value,
     since: peer.since,

@@ -21,6 +21,7 @@ import {
   zeroDestination,
 } from '../protocol/ipv4.ts';
 import { buildKeyTree, type KeyTree } from '../protocol/keytree.ts';
+import { formatPq1Label } from '../protocol/names.ts';
 import { ReplaySet } from '../protocol/replay-set.ts';
 import { TunnelSession } from '../protocol/tunnel-session.ts';
 import { classifyDatagram, tunnelIdKey } from '../streams/classify.ts';
@@ -88,6 +89,9 @@ interface ServerSessionRecord extends KeepaliveTimes {
   receiveEpoch: number;
   packetsIn: number;
   packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  since: number;
 }
 
 export interface ServerSessionInfo {
@@ -99,6 +103,11 @@ export interface ServerSessionInfo {
   receiveEpoch: number;
   packetsIn: number;
   packetsOut: number;
+  /** Inner bytes (decrypted payloads) each way; keepalives count as packets only. */
+  bytesIn: number;
+  bytesOut: number;
+  /** When the handshake made this tunnel (ms). */
+  since: number;
 }
 
 const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
@@ -180,7 +189,9 @@ export class ServerEngine {
       ),
       options.cryptoTransport.datagrams.subscribe((d) => this.onCryptoDatagram(d)),
     );
-    this.log(`server engine up: pkh ${toHex(this.tree.root)}, crypto backend ${suite.backend}`);
+    this.log(
+      `server engine up: ${formatPq1Label(this.tree.root)}, crypto backend ${suite.backend}`,
+    );
   }
 
   /** Resolves once the first ephemeral keys exist (the key server can answer). */
@@ -203,6 +214,9 @@ export class ServerEngine {
       receiveEpoch: r.tunnel.receiveEpoch,
       packetsIn: r.packetsIn,
       packetsOut: r.packetsOut,
+      bytesIn: r.bytesIn,
+      bytesOut: r.bytesOut,
+      since: r.since,
     }));
   }
 
@@ -330,6 +344,7 @@ export class ServerEngine {
       return;
     }
     record.lastInnerTraffic = now;
+    record.bytesIn += result.plaintext.length;
     this.inner.next(rewritten.value);
   }
 
@@ -449,6 +464,9 @@ export class ServerEngine {
       lastInnerTraffic: now,
       packetsIn: 0,
       packetsOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      since: now,
     } as ServerSessionRecord;
     record.actor = this.createSessionActor(record);
     record.dataPlane = new SessionDataPlane(policyStream(record.actor), {
@@ -511,6 +529,7 @@ export class ServerEngine {
     const sealed = record.tunnel.seal(plaintext, now / 1000);
     record.lastSent = now;
     record.packetsOut++;
+    record.bytesOut += plaintext.length;
     this.send(sealed, record.peer.address, record.peer.port);
     this.noticeEpochs(record);
   }

@@ -11,7 +11,7 @@
  */
 import dnsPacket from 'dns-packet';
 import { parseIpv4Address } from '../protocol/ipv4.ts';
-import { type Pq1Announcement, parsePq1Name } from '../protocol/names.ts';
+import { formatPq1Label, type Pq1Announcement, parsePq1Name } from '../protocol/names.ts';
 
 const FIREFOX_CANARY = 'use-application-dns.net';
 const NXDOMAIN = 3;
@@ -20,6 +20,8 @@ export interface Discovery {
   announcement: Pq1Announcement;
   /** The announcing owner name (the pq1 name). */
   name: string;
+  /** The name the application asked for (the question; the pq1 name when asked directly). */
+  askedName: string;
   /** The server's real address from the A record. */
   realAddress: string;
   internalAddress: string;
@@ -102,7 +104,14 @@ export function rewriteDnsAnswer(bytes: Uint8Array, context: RewriteContext): Re
     }
     const strict =
       strictNames.size > 0 && questions.every((q) => strictNames.has(q.name.toLowerCase()));
-    discoveries.push({ announcement, name: answer.name, realAddress, internalAddress, strict });
+    discoveries.push({
+      announcement,
+      name: answer.name,
+      askedName: questions[0]?.name ?? answer.name,
+      realAddress,
+      internalAddress,
+      strict,
+    });
     rewrittenAnswers.push({ ...answer, data: internalAddress, ttl: 0 });
   }
   if (announcedNames.size === 0) return passThrough(bytes, 'no pq1 announcement');
@@ -145,5 +154,6 @@ function decodesAgain(bytes: Uint8Array, intended: dnsPacket.Packet): boolean {
 
 /** For logs: the internal address a discovery maps to, as text. */
 export function describeDiscovery(d: Discovery): string {
-  return `${d.name} (${d.realAddress}) -> ${d.internalAddress}${d.strict ? ' [strict]' : ''}`;
+  const pq1 = `${formatPq1Label(d.announcement.pkh).slice(0, 16)}…`;
+  return `${d.askedName} (${pq1} at ${d.realAddress}) -> ${d.internalAddress}${d.strict ? ' [strict]' : ''}`;
 }

@@ -104,6 +104,27 @@ describe('daemons in network namespaces', {
     assert.equal((await stat(TRACE)).mode & 0o777, 0o600);
   });
 
+  it('pqconnect status shows the daemon and each peer as wg show does; --json the same facts', async () => {
+    const text = (await lab.run(lab.client, BIN('pqconnect'), ['status'])).stdout;
+    assert.match(text, /^pqconnect \d+\.\d+\.\d+: pid \d+ \(worker \d+\), up \d+/);
+    assert.match(
+      text,
+      /\npeer: www\.demo\.test\n {2}pq1 name: pq1[a-z0-9]{52,60}\.demo\.test\n {2}endpoint: 10\.77\.0\.2:42424\n/,
+    );
+    assert.match(text, /\n {2}state: established\.\w+ for \d+/);
+    assert.match(text, /\n {2}latest handshake: \d+s ago \(took \d+ ms\)\n/);
+    assert.match(
+      text,
+      /\n {2}transfer: [\d.]+ (B|KiB), \d+ packets received; [\d.]+ (B|KiB), \d+ packets sent\n/,
+    );
+    const json = await clientStatus(lab);
+    assert.match(String(json.version), /^\d+\.\d+\.\d+$/);
+    assert.ok(Number(json.uptimeSeconds) >= 0);
+    const server = (await lab.run(lab.server, BIN('pqconnect-server'), ['status'])).stdout;
+    assert.match(server, /\nclient: 10\.77\.0\.1:\d+\n {2}inner address: 10\.42\.0\.2\n/);
+    process.stdout.write(`# ${text.split('\n').join('\n# ')}\n`);
+  });
+
   it('confines the worker: unprivileged, no capabilities in any set, no_new_privs, seccomp filter, not dumpable, only its descriptors', async () => {
     const status = await clientStatus(lab);
     const procStatus = await readFile(`/proc/${status.workerPid}/status`, 'utf8');
@@ -148,6 +169,21 @@ describe('daemons in network namespaces', {
       'transitions in words',
     );
     assert.doesNotMatch(lab.logs('client'), /xstate\./, 'no XState internals in the log');
+    assert.ok(
+      lines.some((l) =>
+        /www\.demo\.test \(pq1[a-z0-9]{13}…\): tunnel established in \d+ ms \(static key 1\.0 MB in \d+ ms\)/.test(
+          l,
+        ),
+      ),
+      'the first tunnel says how long it and the static key took',
+    );
+    assert.ok(
+      lines.some((l) =>
+        /www\.demo\.test: static key level \d received, \d+ of \d+ nodes verified/.test(l),
+      ),
+      'key-download progress at -v',
+    );
+    assert.doesNotMatch(lab.logs('client'), /pkh [0-9a-f]{16}/, 'pq1 names, not hex key hashes');
   });
 
   it('lets a malformed DNS answer through untouched', async () => {

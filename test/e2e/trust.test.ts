@@ -128,7 +128,7 @@ describe('trust and liveness of the daemons (namespaces)', {
     assert.ok(decided <= 30_000, `${decided} ms`);
     assert.match(
       lab.logs('client'),
-      /WARN .*plain fallback to 10\.77\.0\.2: no ephemeral key from 10\.77\.0\.2:42425 after 4 requests/,
+      /WARN .*PLAIN FALLBACK to 10\.77\.0\.2 — no ephemeral key from 10\.77\.0\.2:42425 after 4 requests/,
     );
   });
   it('a spoofing attacker at 1,000/s per kind causes no plaintext and no teardown while curl runs', async () => {

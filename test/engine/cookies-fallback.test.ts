@@ -79,7 +79,7 @@ describe('cookies and fallback (virtual time)', () => {
       plainAddress: '198.51.100.1',
     });
     assert.equal(await roundTrip(pair, internal, 'pq again'), 'echo:pq again');
-    assert.ok(pair.clientLog.some((line) => line.includes('plain fallback')));
+    assert.ok(pair.clientLog.some((line) => line.includes('PLAIN FALLBACK')));
   });
 
   it('a strict session (pq1 name asked for directly) fails instead of falling back', async () => {

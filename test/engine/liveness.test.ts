@@ -80,7 +80,7 @@ describe('liveness (virtual time)', () => {
     assert.equal(routes[0]?.route.action, 'add');
     const decidedAfter = routes[0]!.at - firstUnanswered;
     assert.ok(decidedAfter <= 30_000, `fallback decided after ${decidedAfter} ms`);
-    const warning = pair.clientLog.find((l) => /plain fallback to/.test(l));
+    const warning = pair.clientLog.find((l) => /PLAIN FALLBACK to/.test(l));
     assert.match(warning ?? '', /no ephemeral key from .* after 4 requests/);
     assert.doesNotMatch(warning ?? '', /null/);
     assert.equal(

@@ -188,7 +188,7 @@ describe('IPC schemas', () => {
       tunnelAddress: '10.42.0.1',
       prefixLength: 16,
       backend: 'auto',
-      verbose: false,
+      verbosity: 0,
       keys,
     };
     assert.equal(decodeToWorker({ type: 'start', config: server }).ok, true);

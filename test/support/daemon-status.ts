@@ -9,6 +9,8 @@ import { BIN } from '../../demo/scenario.ts';
 
 export interface ClientStatus {
   pid: number;
+  version: string;
+  uptimeSeconds: number;
   workerPid: number;
   sessions: {
     state: unknown;
