@@ -45,100 +45,107 @@ export async function runClientDaemon(options: ClientOptions): Promise<number> {
   }
   const daemon = new PrivilegedDaemon('client', log, options.log.format);
   daemon.onShutdown(() => lock.release());
-  const io = nativeIo();
-
-  await removeStaleRules();
-  const firewall = await detectFirewall();
-  log(
-    `firewall: DNS answers diverted by ${firewall.name}, fallback NAT in the nftables table ip pqconnect`,
-  );
-  daemon.onShutdown(() => firewall.removeAll());
-  const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
-  daemon.onShutdown(() => io.closeFd(tun.fd));
-  const udp = io.udpBind('0.0.0.0', port);
-  daemon.onShutdown(() => io.closeFd(udp.fd));
-  const natMode = hostAddress !== undefined ? 'host-ip' : bottle ? 'bottle' : 'local';
-  await firewall.installNat(network, tunnelAddress, tun.name, natMode);
-
-  /** Fallback routes installed; firewall.removeAll() at shutdown drops them all at once. */
-  const routes = new Map<string, PlainRoute>();
-  const requests = new WorkerRequests(pool, log);
-  daemon.addStatus(() => ({ refusedByRoot: requests.refused(), plainRoutes: routes.size }));
-  const timers = new Map<number, NodeJS.Timeout>();
-  let queueHandle: unknown = null;
-  const verdict = (id: number, rewritten: Uint8Array | null) => {
-    const payload = requests.settle(id, rewritten);
-    if (payload === undefined) return;
-    clearTimeout(timers.get(id));
-    timers.delete(id);
-    io.nfqueueVerdict(queueHandle, id, payload);
-  };
-
-  const onWorker = (message: FromWorker) => {
-    if (message.type === 'ready') log(`worker ready: ${message.summary}`);
-    else if (message.type === 'dns-verdict') verdict(message.id, message.payload);
-    else if (message.type === 'route') void applyRoute(message);
-  };
-  const applyRoute = async (message: Extract<FromWorker, { type: 'route' }>) => {
-    const route = requests.route(message, routes.size);
-    if (route === null) return;
-    const key = `${route.internalAddress}>${route.plainAddress}`;
-    try {
-      if (message.action === 'add' && !routes.has(key)) {
-        routes.set(key, route);
-        await firewall.addPlainRoute(route);
-        log(`plain fallback: ${route.internalAddress} -> ${route.plainAddress}`);
-      } else if (message.action === 'remove' && routes.has(key)) {
-        routes.delete(key);
-        await firewall.removePlainRoute(route);
-        log(`plain fallback removed: ${route.internalAddress}`);
-      }
-    } catch (error) {
-      if (message.action === 'add') routes.delete(key);
-      log(`route ${message.action} failed: ${errorText(error)}`);
+  return daemon.run(async () => {
+    // Before anything is installed: a port in use ends the start here.
+    if (options.metrics !== undefined) {
+      const { startMetrics } = await import('./daemon-metrics.ts');
+      const stop = await startMetrics('client', () => daemon.workerStatus(), options.metrics, log);
+      daemon.onShutdown(stop);
     }
-  };
+    const io = nativeIo();
 
-  if (options.trace !== undefined) await daemon.recordTrace(options.trace);
-  daemon.startWorker(user, [tun.fd, udp.fd], onWorker);
-  daemon.send({
-    type: 'start',
-    config: {
-      role: 'client',
-      tunFd: FIRST_PASSED_FD,
-      udpFd: FIRST_PASSED_FD + 1,
-      tunnelAddress,
-      prefixLength,
-      strict: options.strict,
-      hostAddress,
-      backend: options.backend,
-      verbosity: options.log.verbosity,
-    },
-  });
+    await removeStaleRules();
+    const firewall = await detectFirewall();
+    log(
+      `firewall: DNS answers diverted by ${firewall.name}, fallback NAT in the nftables table ip pqconnect`,
+    );
+    daemon.onShutdown(() => firewall.removeAll());
+    const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
+    daemon.onShutdown(() => io.closeFd(tun.fd));
+    const udp = io.udpBind('0.0.0.0', port);
+    daemon.onShutdown(() => io.closeFd(udp.fd));
+    const natMode = hostAddress !== undefined ? 'host-ip' : bottle ? 'bottle' : 'local';
+    await firewall.installNat(network, tunnelAddress, tun.name, natMode);
 
-  await daemon.workerReady();
-  queueHandle = io.nfqueueOpen(queue, (packets) => {
-    for (const { id, payload } of packets) {
-      const original = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
-      if (!requests.queued(id, original)) {
-        io.nfqueueVerdict(queueHandle, id, null);
-        continue;
+    /** Fallback routes installed; firewall.removeAll() at shutdown drops them all at once. */
+    const routes = new Map<string, PlainRoute>();
+    const requests = new WorkerRequests(pool, log);
+    daemon.addStatus(() => ({ refusedByRoot: requests.refused(), plainRoutes: routes.size }));
+    const timers = new Map<number, NodeJS.Timeout>();
+    let queueHandle: unknown = null;
+    const verdict = (id: number, rewritten: Uint8Array | null) => {
+      const payload = requests.settle(id, rewritten);
+      if (payload === undefined) return;
+      clearTimeout(timers.get(id));
+      timers.delete(id);
+      io.nfqueueVerdict(queueHandle, id, payload);
+    };
+
+    const onWorker = (message: FromWorker) => {
+      if (message.type === 'ready') log(`worker ready: ${message.summary}`);
+      else if (message.type === 'dns-verdict') verdict(message.id, message.payload);
+      else if (message.type === 'route') void applyRoute(message);
+    };
+    const applyRoute = async (message: Extract<FromWorker, { type: 'route' }>) => {
+      const route = requests.route(message, routes.size);
+      if (route === null) return;
+      const key = `${route.internalAddress}>${route.plainAddress}`;
+      try {
+        if (message.action === 'add' && !routes.has(key)) {
+          routes.set(key, route);
+          await firewall.addPlainRoute(route);
+          log(`plain fallback: ${route.internalAddress} -> ${route.plainAddress}`);
+        } else if (message.action === 'remove' && routes.has(key)) {
+          routes.delete(key);
+          await firewall.removePlainRoute(route);
+          log(`plain fallback removed: ${route.internalAddress}`);
+        }
+      } catch (error) {
+        if (message.action === 'add') routes.delete(key);
+        log(`route ${message.action} failed: ${errorText(error)}`);
       }
-      timers.set(
-        id,
-        setTimeout(() => verdict(id, null), DNS_VERDICT_TIMEOUT_MS),
-      );
-      daemon.send({ type: 'dns', id, payload: original });
-    }
+    };
+
+    if (options.trace !== undefined) await daemon.recordTrace(options.trace);
+    daemon.startWorker(user, [tun.fd, udp.fd], onWorker);
+    daemon.send({
+      type: 'start',
+      config: {
+        role: 'client',
+        tunFd: FIRST_PASSED_FD,
+        udpFd: FIRST_PASSED_FD + 1,
+        tunnelAddress,
+        prefixLength,
+        strict: options.strict,
+        hostAddress,
+        backend: options.backend,
+        verbosity: options.log.verbosity,
+      },
+    });
+
+    await daemon.workerReady();
+    queueHandle = io.nfqueueOpen(queue, (packets) => {
+      for (const { id, payload } of packets) {
+        const original = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
+        if (!requests.queued(id, original)) {
+          io.nfqueueVerdict(queueHandle, id, null);
+          continue;
+        }
+        timers.set(
+          id,
+          setTimeout(() => verdict(id, null), DNS_VERDICT_TIMEOUT_MS),
+        );
+        daemon.send({ type: 'dns', id, payload: original });
+      }
+    });
+    daemon.onShutdown(() => {
+      for (const id of [...timers.keys()]) verdict(id, null);
+      io.nfqueueClose(queueHandle);
+    });
+    await firewall.installDnsInterception(queue, bottle);
+    await daemon.serveStatus(user.gid, runDir);
+    log(
+      `client up: ${tun.name} ${tunnelAddress}/${prefixLength}, UDP port ${udp.port}, DNS answers via NFQUEUE ${queue}`,
+    );
   });
-  daemon.onShutdown(() => {
-    for (const id of [...timers.keys()]) verdict(id, null);
-    io.nfqueueClose(queueHandle);
-  });
-  await firewall.installDnsInterception(queue, bottle);
-  await daemon.serveStatus(user.gid, runDir);
-  log(
-    `client up: ${tun.name} ${tunnelAddress}/${prefixLength}, UDP port ${udp.port}, DNS answers via NFQUEUE ${queue}`,
-  );
-  return daemon.finished();
 }

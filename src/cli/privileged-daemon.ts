@@ -235,6 +235,20 @@ export class PrivilegedDaemon {
     return this.done;
   }
 
+  /**
+   * Runs the start-up steps, then waits for the shutdown. A step that fails undoes what
+   * the steps before it set up (worker, rules, devices) before its error is reported.
+   */
+  async run(start: () => Promise<void>): Promise<number> {
+    try {
+      await start();
+    } catch (error) {
+      await this.shutdown(1);
+      throw error;
+    }
+    return this.finished();
+  }
+
   /** Starts the shutdown from an event handler; its outcome is logged, never lost. */
   requestShutdown(code: number): void {
     this.shutdown(code).catch((error: unknown) => {

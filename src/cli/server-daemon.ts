@@ -28,38 +28,45 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
   const log = daemonLogger(`pqconnect-server[${process.pid}]`, options.log.format);
   const daemon = new PrivilegedDaemon('server', log, options.log.format);
   daemon.onShutdown(() => lock.release());
-  const io = nativeIo();
-  const crypto = io.udpBind('0.0.0.0', cryptoPort);
-  daemon.onShutdown(() => io.closeFd(crypto.fd));
-  const keyServer = io.udpBind('0.0.0.0', keyPort);
-  daemon.onShutdown(() => io.closeFd(keyServer.fd));
-  const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
-  daemon.onShutdown(() => io.closeFd(tun.fd));
+  return daemon.run(async () => {
+    // Before anything is installed: a port in use ends the start here.
+    if (options.metrics !== undefined) {
+      const { startMetrics } = await import('./daemon-metrics.ts');
+      const stop = await startMetrics('server', () => daemon.workerStatus(), options.metrics, log);
+      daemon.onShutdown(stop);
+    }
+    const io = nativeIo();
+    const crypto = io.udpBind('0.0.0.0', cryptoPort);
+    daemon.onShutdown(() => io.closeFd(crypto.fd));
+    const keyServer = io.udpBind('0.0.0.0', keyPort);
+    daemon.onShutdown(() => io.closeFd(keyServer.fd));
+    const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
+    daemon.onShutdown(() => io.closeFd(tun.fd));
 
-  if (options.trace !== undefined) await daemon.recordTrace(options.trace);
-  daemon.startWorker(user, [tun.fd, crypto.fd, keyServer.fd], (message) => {
-    if (message.type === 'ready') log(`worker ready: ${message.summary}`);
+    if (options.trace !== undefined) await daemon.recordTrace(options.trace);
+    daemon.startWorker(user, [tun.fd, crypto.fd, keyServer.fd], (message) => {
+      if (message.type === 'ready') log(`worker ready: ${message.summary}`);
+    });
+    daemon.send({
+      type: 'start',
+      config: {
+        role: 'server',
+        tunFd: FIRST_PASSED_FD,
+        cryptoFd: FIRST_PASSED_FD + 1,
+        keyFd: FIRST_PASSED_FD + 2,
+        tunnelAddress,
+        prefixLength,
+        hostAddress,
+        backend: options.backend,
+        verbosity: options.log.verbosity,
+        keys,
+      },
+    });
+    for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
+    await daemon.workerReady();
+    await daemon.serveStatus(user.gid, runDir);
+    log(
+      `server up: ${tun.name} ${tunnelAddress}/${prefixLength}, crypto port ${crypto.port}, key port ${keyServer.port}`,
+    );
   });
-  daemon.send({
-    type: 'start',
-    config: {
-      role: 'server',
-      tunFd: FIRST_PASSED_FD,
-      cryptoFd: FIRST_PASSED_FD + 1,
-      keyFd: FIRST_PASSED_FD + 2,
-      tunnelAddress,
-      prefixLength,
-      hostAddress,
-      backend: options.backend,
-      verbosity: options.log.verbosity,
-      keys,
-    },
-  });
-  for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
-  await daemon.workerReady();
-  await daemon.serveStatus(user.gid, runDir);
-  log(
-    `server up: ${tun.name} ${tunnelAddress}/${prefixLength}, crypto port ${crypto.port}, key port ${keyServer.port}`,
-  );
-  return daemon.finished();
 }

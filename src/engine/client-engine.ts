@@ -339,6 +339,7 @@ export class ClientEngine {
       lastHandshakeMs: null,
       staticKeyStartedAt: null,
       staticKeyMs: null,
+      establishedBefore: false,
       earlyData: new EarlyDataResend(this.clock),
       liveness: newLiveness(),
       sendEpoch: 0,
@@ -797,10 +798,10 @@ export class ClientEngine {
     peer.lastHandshakeMs = peer.handshakeStartedAt === null ? null : now - peer.handshakeStartedAt;
     peer.actor.send({ type: 'HANDSHAKE_CONFIRMED' });
     const firstKey =
-      peer.staticKeyMs !== null && peer.staticKeys !== null
+      peer.staticKeyMs !== null && peer.staticKeys !== null && !peer.establishedBefore
         ? ` (static key ${megabytes(peer.staticKeys.mceliecePk.length)} in ${peer.staticKeyMs} ms)`
         : '';
-    peer.staticKeyMs = null;
+    peer.establishedBefore = true;
     this.log(
       `${peer.askedName} (${formatPq1Label(peer.announcement.pkh).slice(0, 16)}…): tunnel established in ${peer.lastHandshakeMs} ms${firstKey}`,
     );

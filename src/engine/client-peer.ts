@@ -54,6 +54,8 @@ export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
   /** When the static-key download began, and how long it took once verified. */
   staticKeyStartedAt: number | null;
   staticKeyMs: number | null;
+  /** A tunnel was established before (the static-key time is logged with the first). */
+  establishedBefore: boolean;
   lastHandshakeMs: number | null;
   earlyData: EarlyDataResend;
   liveness: PeerLiveness;
@@ -81,6 +83,8 @@ export interface ClientSessionInfo extends TrafficCounts {
   sendEpoch: number | null;
   receiveEpoch: number | null;
   lastHandshakeAt: number | null;
+  /** How long the static key took to download and verify (null before). */
+  staticKeyMs: number | null;
   lastHandshakeMs: number | null;
   lastAuthenticatedReceive: number | null;
   fallbackReason: string | null;
@@ -104,6 +108,7 @@ export function describePeer(peer: ClientPeer, internalAddress: string): ClientS
     receiveEpoch: peer.tunnel?.receiveEpoch ?? null,
     lastHandshakeAt: peer.lastHandshakeAt,
     lastHandshakeMs: peer.lastHandshakeMs,
+    staticKeyMs: peer.staticKeyMs,
     lastAuthenticatedReceive: Number.isFinite(lastAuthenticated) ? lastAuthenticated : null,
     packetsIn: peer.packetsIn,
     packetsOut: peer.packetsOut,

@@ -4,9 +4,10 @@
  * document ("status") or a stream of JSON lines until it hangs up ("watch": session
  * transitions). No key material ever goes through it. (One-answer queries: control-query.ts.)
  */
-import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { Observable } from 'rxjs';
+import { makeDirectory } from './directories.ts';
 import { checkRunDirectoryFree } from './instance-lock.ts';
 import { controlSocketPath } from './run-dir.ts';
 
@@ -25,7 +26,7 @@ export async function serveControlSocket(
   handle: (command: string) => ControlAnswer,
 ): Promise<ControlServer> {
   const path = controlSocketPath(role, runDir);
-  await mkdir(runDir, { recursive: true, mode: 0o750 });
+  await makeDirectory(runDir, 0o750);
   await chown(runDir, 0, gid);
   await checkRunDirectoryFree(path, runDir);
   await rm(path, { force: true });

@@ -9,10 +9,11 @@
  * refused. New secrets are written 0600 in a 0700 directory, never over an existing file.
  */
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { access, chmod, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KEM_SIZES } from '../crypto/kem.ts';
 import type { ServerKeys } from '../engine/server-engine.ts';
+import { makeDirectory } from './directories.ts';
 
 export const DEFAULT_KEY_DIR = process.env.KEYPATH ?? '/etc/pqconnect/keys';
 
@@ -89,7 +90,7 @@ async function writeNew(path: string, data: Uint8Array | string, mode: number): 
 }
 
 export async function writeServerKeys(dir: string, keys: ServerKeys): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectory(dir, 0o700);
   await chmod(dir, 0o700);
   for (const key of Object.keys(FILES) as (keyof typeof FILES)[]) {
     const spec = FILES[key];
@@ -130,7 +131,7 @@ export async function writeServerConfig(
   dir: string,
   config: Required<Omit<ServerConfig, 'host'>> & { host?: string },
 ): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await makeDirectory(dir, 0o755);
   const files: [string, string | undefined][] = [
     ['pqcport', String(config.cryptoPort)],
     ['keyport', String(config.keyPort)],

@@ -3,8 +3,9 @@
  * for every machine, its Mermaid text (.mmd), Graphviz DOT (.dot) and JSON definition
  * (.json: XState's toJSON() plus the graph with PROTOCOL.md sections).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../io/directories.ts';
 import { type MachineGraph, machineGraph } from './graph.ts';
 import { type Layout, layoutGraph } from './layout.ts';
 import { MACHINES } from './machines.ts';
@@ -24,7 +25,7 @@ export async function exportCharts(
   dir: string,
   extras: { coverage?: Record<string, string[]>; trace?: unknown[] } = {},
 ): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir, 0o755);
   const machines = await laidOutMachines();
   const written: string[] = [];
   const write = async (file: string, content: string) => {

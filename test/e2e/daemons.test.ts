@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
+import { createLab, type Host, type Lab, waitFor } from '../../demo/lab.ts';
 import {
   BIN,
   createServerKeys,
@@ -33,6 +33,11 @@ async function curl(
   );
 }
 
+/** Rules and devices a client left (the server's worker in this lab still runs: not counted). */
+async function clientLeftovers(lab: Lab): Promise<string[]> {
+  return (await leftovers(lab)).filter((item) => !item.startsWith('worker processes'));
+}
+
 async function stopDaemon(lab: Lab, name: 'client' | 'server'): Promise<void> {
   const host = name === 'client' ? lab.client : lab.server;
   await lab.run(host, 'pkill', [
@@ -57,8 +62,8 @@ describe('daemons in network namespaces', {
     scenario = await createServerKeys(lab);
     await startDns(lab, scenario);
     await startWebServer(lab);
-    await startServerDaemon(lab, scenario);
-    await startClientDaemon(lab, ['--trace', TRACE]);
+    await startServerDaemon(lab, scenario, ['--metrics', '9109']);
+    await startClientDaemon(lab, ['--trace', TRACE, '--metrics', '9108']);
   });
   after(async () => {
     await lab?.destroy();
@@ -123,6 +128,52 @@ describe('daemons in network namespaces', {
     const server = (await lab.run(lab.server, BIN('pqconnect-server'), ['status'])).stdout;
     assert.match(server, /\nclient: 10\.77\.0\.1:\d+\n {2}inner address: 10\.42\.0\.2\n/);
     process.stdout.write(`# ${text.split('\n').join('\n# ')}\n`);
+  });
+
+  it('serves Prometheus metrics on loopback with --metrics, which promtool accepts', async () => {
+    const scrape = async (host: Host, port: number) => {
+      const result = await lab.run(host, 'curl', [
+        '-sS',
+        '-m',
+        '5',
+        `http://127.0.0.1:${port}/metrics`,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stdout;
+    };
+    const client = await scrape(lab.client, 9108);
+    const server = await scrape(lab.server, 9109);
+    for (const text of [client, server]) {
+      const check = await lab.run(lab.client, 'sh', [
+        '-c',
+        `printf '%s' "$1" | promtool check metrics`,
+        'sh',
+        text,
+      ]);
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+      assert.match(text, /^pqconnect_tunnel_bytes_total\{direction="in"\} [1-9]\d*$/m);
+      assert.match(text, /^pqconnect_sessions\{state="established"\} 1$/m);
+    }
+    assert.match(client, /^pqconnect_handshakes_total\{event="sent"\} [1-9]/m);
+    assert.match(client, /^pqconnect_static_key_download_seconds_count 1$/m);
+    assert.match(server, /^pqconnect_handshakes_total\{event="accepted"\} [1-9]/m);
+    assert.match(server, /^pqconnect_info\{role="server",version="\d+\.\d+\.\d+"\} 1$/m);
+    const outside = await lab.run(lab.client, 'curl', [
+      '-sS',
+      '-m',
+      '3',
+      `http://${lab.client.address}:9108/metrics`,
+    ]);
+    assert.notEqual(outside.code, 0, 'loopback only unless an address is given');
+    const other = await lab.run(lab.client, 'curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      'http://127.0.0.1:9108/',
+    ]);
+    assert.equal(other.stdout, '404');
   });
 
   it('confines the worker: unprivileged, no capabilities in any set, no_new_privs, seccomp filter, not dumpable, only its descriptors', async () => {
@@ -217,6 +268,42 @@ describe('daemons in network namespaces', {
     const link = await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0']);
     assert.notEqual(link.code, 0, 'TUN device gone');
     await assert.rejects(readFile(`/proc/${status.workerPid}/status`), 'worker process gone');
+  });
+
+  it('a start that fails after the worker runs undoes everything and names the problem', async () => {
+    const failed = await lab.run(lab.client, BIN('pqconnect'), [
+      '--run-dir',
+      '/proc/pqconnect-test',
+    ]);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(
+      failed.stderr,
+      /stopped; rules and devices removed\n.*pqconnect: .*\/proc\/pqconnect-test/s,
+    );
+    const workerPid = /worker started as pqconnect \(uid \d+, pid (\d+)\)/.exec(failed.stderr)?.[1];
+    assert.ok(workerPid !== undefined, failed.stderr);
+    await assert.rejects(readFile(`/proc/${workerPid}/status`), 'its worker is gone');
+    assert.deepEqual(await clientLeftovers(lab), []);
+  });
+
+  it('a metrics port in use ends the start before anything is installed (exit 1, one line)', async () => {
+    lab.start(
+      lab.client,
+      process.execPath,
+      ['-e', "require('net').createServer().listen(9108, '127.0.0.1')"],
+      'squatter',
+    );
+    await waitFor('the squatter to listen', async () =>
+      (await lab.run(lab.client, 'ss', ['-Hltn', 'sport = :9108'])).stdout.includes('9108'),
+    );
+    const failed = await lab.run(lab.client, BIN('pqconnect'), ['--metrics', '9108']);
+    assert.equal(failed.code, 1);
+    assert.equal(
+      failed.stderr.trim().split('\n').at(-1),
+      'pqconnect: --metrics 127.0.0.1:9108: EADDRINUSE',
+    );
+    assert.doesNotMatch(failed.stderr, /worker started|firewall:/, 'nothing was started');
+    assert.deepEqual(await clientLeftovers(lab), []);
   });
 });
 
