@@ -27,7 +27,7 @@ platform="$(node -p 'process.platform + "-" + process.arch')"
 find "$lib/node_modules/sodium-native/prebuilds" -mindepth 1 -maxdepth 1 ! -name "$platform" -exec rm -rf {} +
 for tool in pqconnect pqconnect-server pqconnect-keygen pqconnect-server-check; do
   ln -s "../lib/pqconnect/bin/$tool" "$stage/usr/bin/$tool"
-  sed "s/@VERSION@/$version/" "man/$tool.8" | gzip -9n > "$stage/usr/share/man/man8/$tool.8.gz"
+  sed "s/@VERSION@/$version/" "man/man8/$tool.8" | gzip -9n > "$stage/usr/share/man/man8/$tool.8.gz"
 done
 for unit in systemd/*.service; do
   sed 's|@PREFIX@|/usr/lib/pqconnect|g' "$unit" > "$stage/usr/lib/systemd/system/$(basename "$unit")"

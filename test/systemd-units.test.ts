@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './support/temp-dir.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const UNITS = readdirSync(join(ROOT, 'systemd')).filter((f) => f.endsWith('.service'));
@@ -43,7 +43,7 @@ describe('systemd units', () => {
   it('verify with systemd-analyze', {
     skip: hasVerifier() ? false : 'systemd-analyze is not installed',
   }, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pqconnect-units-'));
+    const dir = tempDir('units');
     const paths = UNITS.map((unit) => {
       const path = join(dir, unit);
       writeFileSync(
@@ -57,7 +57,7 @@ describe('systemd units', () => {
     });
     const output = execFileSync('systemd-analyze', ['verify', ...paths], {
       encoding: 'utf8',
-      env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' },
+      env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning', MANPATH: join(ROOT, 'man') },
     });
     assert.equal(output.trim(), '');
     for (const path of paths) {

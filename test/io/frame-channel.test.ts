@@ -5,16 +5,15 @@
  * the schemas refuse extra keys, wrong types, control characters and wrong key lengths.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeFromWorker, decodeToWorker, type FromWorker } from '../../src/cli/ipc.ts';
 import { encodeFrame, FrameChannel } from '../../src/io/frame-channel.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 async function socketPair(): Promise<[Socket, Socket]> {
-  const path = join(await mkdtemp(join(tmpdir(), 'pqconnect-channel-')), 's');
+  const path = join(tempDir('channel'), 's');
   const accepted = new Promise<Socket>((resolve) => {
     const server = createServer((socket) => {
       server.close();

@@ -6,9 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -16,6 +15,7 @@ import {
   checkRunDirectoryFree,
   takeInstanceLock,
 } from '../../src/io/instance-lock.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const LOCK = `pqconnect-test/${process.pid}`;
 
@@ -49,7 +49,7 @@ describe('instance lock', () => {
   });
 
   it('refuses a run directory whose control socket answers; a dead socket file is free', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pqconnect-run-'));
+    const dir = tempDir('run');
     const live = join(dir, 'client.sock');
     const server = createServer(() => {});
     await new Promise<void>((resolve) => server.listen(live, resolve));

@@ -1,7 +1,6 @@
 /** Key files in the deployed layout: written 0600/0700, read back, loose modes refused. */
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -12,10 +11,11 @@ import {
   writeServerKeys,
 } from '../../src/io/key-files.ts';
 import { VECTOR_SERVER_KEYS } from '../support/engine-harness.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 describe('key files', () => {
   it('round-trips the keys with secret files 0600 in a 0700 directory, and the config', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'pqconnect-keys-')), 'keys');
+    const dir = join(tempDir('keys'), 'keys');
     await writeServerKeys(dir, VECTOR_SERVER_KEYS);
     assert.equal((await stat(dir)).mode & 0o777, 0o700);
     assert.equal((await stat(join(dir, 'mceliece_sk'))).mode & 0o777, 0o600);
@@ -31,7 +31,7 @@ describe('key files', () => {
   });
 
   it('refuses a secret key others can read, a wrong size, a missing file and a bad port', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'pqconnect-keys-')), 'keys');
+    const dir = join(tempDir('keys'), 'keys');
     await writeServerKeys(dir, VECTOR_SERVER_KEYS);
     await chmod(join(dir, 'x25519_sk'), 0o644);
     await assert.rejects(

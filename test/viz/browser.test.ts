@@ -5,8 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +17,7 @@ import { machineGraph } from '../../src/viz/graph.ts';
 import { discover } from '../support/engine-flows.ts';
 import { createPair, SERVER_ADDRESS } from '../support/engine-harness.ts';
 import { liveServerFor } from '../support/live-pair.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
@@ -47,7 +46,7 @@ describe('visualizer in a browser', {
   });
 
   it('the static page draws every client-session state', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pqconnect-viz-page-'));
+    const dir = tempDir('viz-page');
     await exportCharts(dir);
     const page = await browser.newPage();
     await page.goto(`file://${join(dir, 'index.html')}`);
@@ -73,7 +72,7 @@ describe('visualizer in a browser', {
     const graph = machineGraph('clientSession', 'Client session', clientSessionMachine);
     const drawn = graph.edges.filter((e) => e.targets.length > 0);
     const coverage = { clientSession: drawn.slice(0, 5).map((e) => e.key) };
-    const dir = await mkdtemp(join(tmpdir(), 'pqconnect-viz-trace-'));
+    const dir = tempDir('viz-trace');
     await exportCharts(dir, { trace, coverage });
     const page = await browser.newPage();
     await page.goto(`file://${join(dir, 'index.html')}`);

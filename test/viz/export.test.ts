@@ -3,8 +3,7 @@
  * in the JSON, Mermaid and DOT outputs and in the page, with its PROTOCOL.md sections.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AnyStateNode } from 'xstate';
@@ -12,6 +11,7 @@ import { getStateNodes } from 'xstate/graph';
 import { exportCharts } from '../../src/viz/export.ts';
 import { type MachineGraph, machineGraph } from '../../src/viz/graph.ts';
 import { MACHINES } from '../../src/viz/machines.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 function transitionCount(root: AnyStateNode): number {
   let count = 0;
@@ -42,7 +42,7 @@ describe('state-chart export', () => {
   });
 
   it('writes JSON, Mermaid, DOT and the page with every state and transition', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pqconnect-viz-'));
+    const dir = tempDir('viz');
     await exportCharts(dir);
     const page = await readFile(join(dir, 'index.html'), 'utf8');
     assert.doesNotMatch(
