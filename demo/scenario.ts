@@ -19,13 +19,14 @@ export interface Scenario {
 
 export async function createServerKeys(
   lab: Lab,
-  options: { port?: number; keyPort?: number } = {},
+  options: { port?: number; keyPort?: number; keygen?: string } = {},
 ): Promise<Scenario> {
   const keyDir = join(await mkdtemp(join(lab.dir, 'server-')), 'keys');
   const args = ['--keydir', keyDir, '--name', 'www.demo.test', '--address', lab.server.address];
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.keyPort !== undefined) args.push('--keyport', String(options.keyPort));
-  const result = await lab.run(lab.server, BIN('pqconnect-keygen'), args, 60_000);
+  const keygen = options.keygen ?? BIN('pqconnect-keygen');
+  const result = await lab.run(lab.server, keygen, args, 60_000);
   if (result.code !== 0) throw new Error(`pqconnect-keygen failed: ${result.stderr}`);
   const label = /pq1 label: (\S+)/.exec(result.stdout)?.[1];
   if (label === undefined) throw new Error(`no pq1 label in keygen output: ${result.stdout}`);

@@ -47,11 +47,7 @@ export async function runClientDaemon(options: ClientOptions): Promise<number> {
   daemon.onShutdown(() => lock.release());
   return daemon.run(async () => {
     // Before anything is installed: a port in use ends the start here.
-    if (options.metrics !== undefined) {
-      const { startMetrics } = await import('./daemon-metrics.ts');
-      const stop = await startMetrics('client', () => daemon.workerStatus(), options.metrics, log);
-      daemon.onShutdown(stop);
-    }
+    await daemon.serveMetrics(options.metrics);
     const io = nativeIo();
 
     await removeStaleRules();

@@ -7,7 +7,8 @@ import { addressOption, choiceOption, portOption, UsageError } from './args.ts';
 import type { LogFormat } from './daemon-log.ts';
 
 export const LOG_HELP = `  -v, --verbose           log every session transition and key download;
-                          -vv adds debug detail (timers, retries, packets dropped)
+                          -vv adds a debug line every 10 s with the counters that
+                          moved (drops by reason, retries, handshakes)
       --log-format FORMAT text (default) or json (one JSON object per line)
       --metrics [ADDR:]PORT serve Prometheus metrics over HTTP at /metrics (off by
                           default; a bare PORT listens on 127.0.0.1)

@@ -19,6 +19,7 @@ import { WorkerProcess, type WorkerUser } from '../io/worker-process.ts';
 import { packageVersion } from './args.ts';
 import { daemonLogger, type LogFormat, type Logger, workerLineLevel } from './daemon-log.ts';
 import { decodeFromWorker, type FromWorker, MAX_FROM_WORKER_BYTES, type ToWorker } from './ipc.ts';
+import type { MetricsAddress } from './log-options.ts';
 
 const RECENT_TRANSITIONS = 500;
 
@@ -165,6 +166,13 @@ export class PrivilegedDaemon {
 
   send(message: ToWorker): void {
     this.worker?.send(message);
+  }
+
+  /** `--metrics`: Prometheus metrics from the worker's status, served until shutdown. */
+  async serveMetrics(address: MetricsAddress | undefined): Promise<void> {
+    if (address === undefined) return;
+    const { startMetrics } = await import('./daemon-metrics.ts');
+    this.onShutdown(await startMetrics(this.role, () => this.workerStatus(), address, this.log));
   }
 
   async serveStatus(gid: number, runDir: string): Promise<void> {

@@ -30,11 +30,7 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
   daemon.onShutdown(() => lock.release());
   return daemon.run(async () => {
     // Before anything is installed: a port in use ends the start here.
-    if (options.metrics !== undefined) {
-      const { startMetrics } = await import('./daemon-metrics.ts');
-      const stop = await startMetrics('server', () => daemon.workerStatus(), options.metrics, log);
-      daemon.onShutdown(stop);
-    }
+    await daemon.serveMetrics(options.metrics);
     const io = nativeIo();
     const crypto = io.udpBind('0.0.0.0', cryptoPort);
     daemon.onShutdown(() => io.closeFd(crypto.fd));

@@ -3,8 +3,8 @@
  * package:deb`, `dpkg -i`, every command's --version from /, `man` renders each page,
  * `systemd-analyze verify` of the installed units, then the installed daemons — started
  * from / exactly as the units' ExecStart says, under the units' capability bounding set
- * and no_new_privs (setpriv) — carry HTTP through a tunnel between namespaces; finally
- * `dpkg -r` leaves none of the package's files behind.
+ * and no_new_privs (setpriv), with keys from the installed keygen — carry HTTP through a
+ * tunnel between namespaces; finally `dpkg -r` leaves none of the package's files behind.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -141,7 +141,7 @@ describe('Debian package', {
     let lab: Lab;
     before(async () => {
       lab = await createLab('pqd');
-      const scenario = await createServerKeys(lab);
+      const scenario = await createServerKeys(lab, { keygen: '/usr/bin/pqconnect-keygen' });
       await startDns(lab, scenario);
       await startWebServer(lab);
       await startServerDaemon(lab, scenario, [], await asTheUnitRunsIt(UNITS.server));
