@@ -9,7 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { errorText } from '../actors/error-text.ts';
 import { AddressPool } from '../engine/address-pool.ts';
-import { detectFirewall, type PlainRoute, removeStaleRules } from '../io/firewall.ts';
+import { detectFirewall, removeStaleRules } from '../io/firewall.ts';
+import type { PlainRoute } from '../io/firewall-types.ts';
 import { checkRunDirectoryFree, takeInstanceLock } from '../io/instance-lock.ts';
 import { nativeIo } from '../io/native-io.ts';
 import { controlSocketPath } from '../io/run-dir.ts';

@@ -7,7 +7,7 @@
  * and ROUTES_PER_SECOND new ones. Refusals are counted and logged at most every 10 s.
  */
 import { RateLimiter } from '../engine/rate-limiter.ts';
-import type { PlainRoute } from '../io/firewall.ts';
+import type { PlainRoute } from '../io/firewall-types.ts';
 import { formatIpv4Address, parseIpv4Address } from '../protocol/ipv4.ts';
 import { checkDnsVerdict } from '../streams/dns-verdict.ts';
 import { PassedAnswers } from './passed-answers.ts';

@@ -6,7 +6,7 @@
  * removed as a whole at exit, and at start when a crashed run left it behind.
  */
 import { run, runQuietly } from './commands.ts';
-import type { DnsDiversion } from './firewall.ts';
+import type { DnsDiversion } from './firewall-types.ts';
 
 const DNS_CHAIN = 'PQCONNECT-DNS';
 const JUMPED_FROM = ['INPUT', 'FORWARD'];

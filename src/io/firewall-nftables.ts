@@ -10,7 +10,7 @@
  *                             bottle mode, forwarded traffic enters the tunnel as ours
  */
 import { run, runQuietly } from './commands.ts';
-import type { DnsDiversion, NatMode, PlainRoute } from './firewall.ts';
+import type { DnsDiversion, NatMode, PlainRoute } from './firewall-types.ts';
 
 const TABLE = ['ip', 'pqconnect'];
 

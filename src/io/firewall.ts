@@ -16,16 +16,7 @@ import {
   removeNftablesRoute,
   removeNftablesTable,
 } from './firewall-nftables.ts';
-
-/** How plain-fallback NAT applies: to this host, or also to hosts it forwards for. */
-export type NatMode = 'local' | 'host-ip' | 'bottle';
-
-/** Sends DNS answers (UDP source port 53) to an NFQUEUE queue, with bypass. */
-export interface DnsDiversion {
-  readonly name: 'iptables' | 'nftables';
-  install(queue: number, bottle: boolean): Promise<void>;
-  remove(): Promise<void>;
-}
+import type { DnsDiversion, NatMode, PlainRoute } from './firewall-types.ts';
 
 export interface Firewall {
   /** Which tool diverts DNS answers. */
@@ -97,9 +88,4 @@ export async function detectFirewall(): Promise<Firewall> {
 export async function removeStaleRules(): Promise<void> {
   await iptablesDnsDiversion.remove();
   await removeNftablesTable();
-}
-
-export interface PlainRoute {
-  internalAddress: string;
-  plainAddress: string;
 }
