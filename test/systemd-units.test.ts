@@ -33,6 +33,10 @@ describe('systemd units', () => {
         'CapabilityBoundingSet=',
         'SystemCallFilter=@system-service',
         'RestrictAddressFamilies=',
+        'RuntimeDirectory=pqconnect',
+        // Shared by the client and the server unit: stopping one must not delete the
+        // other's control socket.
+        'RuntimeDirectoryPreserve=yes',
       ]) {
         assert.ok(text.includes(directive), `${unit}: ${directive}`);
       }
