@@ -18,7 +18,7 @@ import { clientStatus, leftovers } from '../support/daemon-status.ts';
 
 const ROOT = process.getuid?.() === 0;
 const MODE_FILE = '/tmp/pqconnect-hostile-mode';
-const FAKE_WORKER = fileURLToPath(new URL('./hostile-worker.ts', import.meta.url));
+const FAKE_WORKER = fileURLToPath(new URL('./hostile-worker-start.mjs', import.meta.url));
 const RUN_DIR = '/tmp/pqh-run';
 
 const CASES: [mode: string, violation: RegExp][] = [
