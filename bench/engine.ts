@@ -4,6 +4,7 @@
  *   - cold connect (DNS answer → first inner packet answered, 1 MB key download included)
  *     and warm connect (cached key, prekeys) over loopback UDP;
  *   - inner packets/s through client and server engines over loopback UDP (64, 1200 B);
+ *   - the per-packet tunnel lookup (1,000 tunnels), ns;
  *   - server memory per established session with 10,000 sessions.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,13 +16,17 @@ import type { CryptoSuite } from '../src/crypto/suite.ts';
 import { nativeSymmetric } from '../src/crypto/symmetric-native.ts';
 import { nobleSymmetric } from '../src/crypto/symmetric-noble.ts';
 import { ClientEngine } from '../src/engine/client-engine.ts';
-import { systemClock } from '../src/engine/clock.ts';
 import { MemoryNetwork } from '../src/engine/memory-network.ts';
-import { ServerEngine, type ServerKeys } from '../src/engine/server-engine.ts';
+import { ServerEngine } from '../src/engine/server-engine.ts';
 import { openUdpTransport } from '../src/io/udp-transport.ts';
+import { TUNNEL_HEADER_BYTES } from '../src/protocol/constants.ts';
 import { initiateHandshake } from '../src/protocol/handshake.ts';
 import { encodeEphemeralKeyRequest, parseKeyResponse } from '../src/protocol/keyserver-messages.ts';
 import { formatPq1Label } from '../src/protocol/names.ts';
+import { encodeTunnelHeader } from '../src/protocol/tunnel-packet.ts';
+import { systemClock } from '../src/shared/clock.ts';
+import type { ServerKeys } from '../src/shared/keys.ts';
+import { TunnelIndex } from '../src/streams/tunnel-index.ts';
 import { decodeAnswerAddresses, dnsAnswer, udpPacket } from '../test/support/engine-harness.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
@@ -245,6 +250,25 @@ async function memoryPerSession(keys: ServerKeys, sessions: number): Promise<num
   return (after - before) / established;
 }
 
+/** Nanoseconds to find a received packet's tunnel among 1,000 (the per-packet lookup). */
+function tunnelLookupNs(): number {
+  const index = new TunnelIndex<number>();
+  const packets = Array.from({ length: 1_000 }, (_, i) => {
+    const tid = random(32);
+    index.set(tid, i);
+    const packet = new Uint8Array(TUNNEL_HEADER_BYTES + 100);
+    packet.set(encodeTunnelHeader(tid, 0, 1));
+    return packet;
+  });
+  let found = 0;
+  const lookups = 2_000_000;
+  const start = performance.now();
+  for (let i = 0; i < lookups; i++) found += index.forPacket(packets[i % 1_000]!) ?? 0;
+  const elapsed = performance.now() - start;
+  if (found === 0) throw new Error('no tunnel found');
+  return (elapsed * 1e6) / lookups;
+}
+
 async function main(): Promise<void> {
   const keys = await serverKeys();
   const portable: CryptoSuite = { backend: 'portable', sym: nobleSymmetric, kem: createWasmKem(2) };
@@ -269,6 +293,7 @@ async function main(): Promise<void> {
       (await packetsPerSecond(setup, size, 100_000)).toFixed(0),
     ]);
   setup.close();
+  rows.push(['tunnel lookup per received packet (1,000 tunnels), ns', tunnelLookupNs().toFixed(0)]);
   rows.push([
     'server memory per established session (10,000 sessions), bytes',
     (await memoryPerSession(keys, 10_000)).toFixed(0),

@@ -11,17 +11,15 @@ export {
   type ClientSessionInfo,
   type RouteRequest,
 } from './engine/client-engine.ts';
-export { type EngineClock, systemClock, VirtualClock } from './engine/clock.ts';
+export { VirtualClock } from './engine/clock.ts';
 export { type LinkConditions, MemoryNetwork, PERFECT_LINK } from './engine/memory-network.ts';
 export {
   ServerEngine,
   type ServerEngineOptions,
-  type ServerKeys,
   type ServerSessionInfo,
 } from './engine/server-engine.ts';
 export { generateServerKeys, serverPq1Label } from './engine/server-keys.ts';
 export type { SessionTransition } from './engine/session-events.ts';
-export type { Datagram, DatagramTransport, TxtResolver } from './engine/transport.ts';
 export {
   readUdpIpv4Packet,
   type UdpDatagramFields,
@@ -30,3 +28,6 @@ export {
 export { readServerKeys, writeServerKeys } from './io/key-files.ts';
 export { openUdpTransport, type UdpTransport } from './io/udp-transport.ts';
 export { formatPq1Label, type Pq1Announcement, parsePq1Name } from './protocol/names.ts';
+export { type EngineClock, systemClock } from './shared/clock.ts';
+export type { ServerKeys } from './shared/keys.ts';
+export type { Datagram, DatagramTransport, TxtResolver } from './shared/transport.ts';

@@ -5,10 +5,11 @@
  * status answer, readiness, transitions — and every field is checked: types, allowed
  * keys only, sizes, printable text. A refusal names what was wrong, never echoing it.
  */
-import type { ServerKeys } from '../engine/server-engine.ts';
+
 import type { SessionTransition } from '../engine/session-events.ts';
 import type { Decoded } from '../io/frame-channel.ts';
 import { parseIpv4Address } from '../protocol/ipv4.ts';
+import type { ServerKeys } from '../shared/keys.ts';
 
 export interface ClientWorkerConfig {
   role: 'client';

@@ -33,7 +33,15 @@ import { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
 import type { Pq1Announcement } from '../protocol/names.ts';
 import { formatPq1Label } from '../protocol/names.ts';
 import { TunnelSession } from '../protocol/tunnel-session.ts';
-import { classifyDatagram, tunnelIdKey } from '../streams/classify.ts';
+import { type EngineClock, seconds, systemClock } from '../shared/clock.ts';
+import { Counters } from '../shared/counters.ts';
+import {
+  closableSender,
+  type Datagram,
+  type DatagramTransport,
+  type TxtResolver,
+} from '../shared/transport.ts';
+import { classifyDatagram } from '../streams/classify.ts';
 import { policyStream, SessionDataPlane } from '../streams/data-policy.ts';
 import {
   type Discovery,
@@ -43,6 +51,7 @@ import {
 } from '../streams/dns-rewrite.ts';
 import { routeInnerPacket } from '../streams/inner-route.ts';
 import { DEFAULT_TRANSFER_OPTIONS, type TransferOptions } from '../streams/key-transfer.ts';
+import { TunnelIndex } from '../streams/tunnel-index.ts';
 import { AddressPool } from './address-pool.ts';
 import {
   type ClientPeer,
@@ -50,8 +59,6 @@ import {
   describePeer,
   sameEphemeralKeys,
 } from './client-peer.ts';
-import { type EngineClock, seconds, systemClock } from './clock.ts';
-import { Counters } from './counters.ts';
 import { detach } from './detached.ts';
 import { EarlyDataResend } from './early-data.ts';
 import { keepaliveDue } from './keepalive.ts';
@@ -77,12 +84,6 @@ import type { EngineLog, LogLevel } from './log.ts';
 import { resolveServerPorts } from './port-lookup.ts';
 import { PrekeyCache } from './prekey-cache.ts';
 import { SessionEventBus } from './session-events.ts';
-import {
-  closableSender,
-  type Datagram,
-  type DatagramTransport,
-  type TxtResolver,
-} from './transport.ts';
 
 export type { ClientSessionInfo } from './client-peer.ts';
 
@@ -141,7 +142,7 @@ export class ClientEngine {
   private readonly deliverTo: number;
   private readonly peers = new Map<string, ClientPeer>();
   private readonly byAddress = new Map<number, ClientPeer>();
-  private readonly byTunnel = new Map<string, ClientPeer>();
+  private readonly byTunnel = new TunnelIndex<ClientPeer>();
   private readonly subscription: Subscription;
   private readonly keyFetch: KeyFetchContext;
   /** Addresses handed out in a DNS answer whose session is being created. */
@@ -550,7 +551,7 @@ export class ClientEngine {
     peer.receiveEpoch = 0;
     peer.liveness.firstUnansweredSend = null;
     peer.awaitingConfirmation = true;
-    this.byTunnel.set(peer.tunnelId, peer);
+    this.byTunnel.set(tid, peer);
     peer.handshakeMessage = result.message;
     this.send(result.message, peer.realAddress, peer.cryptoPort);
     this.counters.add('handshakes sent');
@@ -592,7 +593,7 @@ export class ClientEngine {
   }
 
   private dropTunnel(peer: ClientPeer): void {
-    if (peer.tunnelId !== null) this.byTunnel.delete(peer.tunnelId);
+    if (peer.tunnel !== null) this.byTunnel.delete(peer.tunnel.tid);
     peer.earlyData.cancel();
     peer.tunnel?.close();
     peer.tunnel = null;
@@ -749,8 +750,7 @@ export class ClientEngine {
   }
 
   private onTunnelPacket({ data, address, port }: Datagram): void {
-    const key = tunnelIdKey(data);
-    const peer = key === null ? undefined : this.byTunnel.get(key);
+    const peer = this.byTunnel.forPacket(data);
     if (peer === undefined || peer.tunnel === null) {
       this.counters.drop('tunnel: unknown tunnel id');
       return;

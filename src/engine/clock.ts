@@ -1,26 +1,8 @@
 /**
- * The engine's notion of time: milliseconds since the Unix epoch plus timers. The daemon
- * uses the system clock; tests and simulations use a virtual clock that only moves when
- * told to, so minutes of protocol life run in milliseconds. The same clock drives the
- * XState actors (their `after` delays) and every engine timer.
+ * Virtual time for tests and simulations: timers fire only when `advance` is called, so
+ * minutes of protocol life run in milliseconds (the interface is shared/clock.ts).
  */
-
-export interface EngineClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: EngineClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-/** Protocol time in seconds (the pq1 key schedule counts seconds). */
-export function seconds(clock: EngineClock): number {
-  return clock.now() / 1000;
-}
+import type { EngineClock } from '../shared/clock.ts';
 
 /** Lets promise callbacks and I/O completions queued so far run. */
 async function settle(rounds = 2): Promise<void> {

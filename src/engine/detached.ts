@@ -4,7 +4,7 @@
  * promise in the engines is ever left to become an unhandled rejection.
  */
 import { errorText } from '../actors/error-text.ts';
-import type { Counters } from './counters.ts';
+import type { Counters } from '../shared/counters.ts';
 import type { EngineLog } from './log.ts';
 
 export function detach(

@@ -5,7 +5,7 @@
  * the key server's round trip (50–250 ms), if nothing authenticated came back, `resend`
  * gets them. One timer at a time, owned here and cancelled with `cancel`.
  */
-import type { EngineClock } from './clock.ts';
+import type { EngineClock } from '../shared/clock.ts';
 
 const MIN_SETTLE_MS = 50;
 const MAX_SETTLE_MS = 250;

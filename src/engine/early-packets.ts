@@ -4,8 +4,8 @@
  * the race against the McEliece decapsulation on the thread pool. A few such packets are
  * held for a second and replayed once the tunnel exists; the rest are dropped as before.
  */
-import type { EngineClock } from './clock.ts';
-import type { Datagram } from './transport.ts';
+import type { EngineClock } from '../shared/clock.ts';
+import type { Datagram } from '../shared/transport.ts';
 
 const MAX_HELD = 256;
 const HOLD_MS = 1_000;

@@ -13,13 +13,13 @@ import {
   type KeyResponse,
 } from '../protocol/keyserver-messages.ts';
 import type { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
+import type { EngineClock } from '../shared/clock.ts';
+import type { Counters } from '../shared/counters.ts';
 import {
   DEFAULT_TRANSFER_OPTIONS,
   NodeTransfer,
   type TransferOptions,
 } from '../streams/key-transfer.ts';
-import type { EngineClock } from './clock.ts';
-import type { Counters } from './counters.ts';
 
 export interface KeyServerEndpoint {
   address: string;

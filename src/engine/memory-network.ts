@@ -4,8 +4,8 @@
  * For tests, simulations and embedding the engine without sockets.
  */
 import { Subject } from 'rxjs';
-import type { EngineClock } from './clock.ts';
-import type { Datagram, DatagramTransport } from './transport.ts';
+import type { EngineClock } from '../shared/clock.ts';
+import type { Datagram, DatagramTransport } from '../shared/transport.ts';
 
 export interface LinkConditions {
   latencyMs: number;

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts';
 import { parseIpv4Address } from '../protocol/ipv4.ts';
-import type { TxtResolver } from './transport.ts';
+import type { TxtResolver } from '../shared/transport.ts';
 
 export interface ServerPorts {
   cryptoPort: number;

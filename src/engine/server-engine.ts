@@ -5,6 +5,7 @@
  * replies go in through `sendInner` and leave through the tunnel of the peer whose
  * internal address they are sent to. No root, no TUN: the daemon adds those.
  */
+
 import { randomBytes } from 'node:crypto';
 import { Subject, type Subscription } from 'rxjs';
 import { type Actor, createActor, fromPromise } from 'xstate';
@@ -24,13 +25,16 @@ import { buildKeyTree, type KeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label } from '../protocol/names.ts';
 import { ReplaySet } from '../protocol/replay-set.ts';
 import { TunnelSession } from '../protocol/tunnel-session.ts';
+import { type EngineClock, seconds, systemClock } from '../shared/clock.ts';
+import { Counters } from '../shared/counters.ts';
+import type { ServerKeys } from '../shared/keys.ts';
+import { closableSender, type Datagram, type DatagramTransport } from '../shared/transport.ts';
 import { classifyDatagram, tunnelIdKey } from '../streams/classify.ts';
 import { policyStream, SessionDataPlane } from '../streams/data-policy.ts';
 import { routeInnerPacket } from '../streams/inner-route.ts';
 import { serveKeys } from '../streams/key-server.ts';
+import { TunnelIndex } from '../streams/tunnel-index.ts';
 import { AddressPool } from './address-pool.ts';
-import { type EngineClock, seconds, systemClock } from './clock.ts';
-import { Counters } from './counters.ts';
 import { detach } from './detached.ts';
 import { EarlyPacketBuffer } from './early-packets.ts';
 import { EphemeralKeyStore } from './ephemeral-keys.ts';
@@ -38,16 +42,6 @@ import { type KeepaliveTimes, keepaliveDue } from './keepalive.ts';
 import type { EngineLog, LogLevel } from './log.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { SessionEventBus } from './session-events.ts';
-import { closableSender, type Datagram, type DatagramTransport } from './transport.ts';
-
-export interface ServerKeys {
-  mceliecePk: Uint8Array;
-  mcelieceSk: Uint8Array;
-  x25519Pk: Uint8Array;
-  x25519Sk: Uint8Array;
-  /** Long-term secret that seeds the cookie-key chain. */
-  sessionKey: Uint8Array;
-}
 
 export interface ServerEngineOptions {
   suite: CryptoSuite;
@@ -140,7 +134,7 @@ export class ServerEngine {
   private readonly cookieChain: CookieKeyChain;
   private readonly replays = new ReplaySet();
   private readonly cookieReplays = new ReplaySet();
-  private readonly byTunnel = new Map<string, ServerSessionRecord>();
+  private readonly byTunnel = new TunnelIndex<ServerSessionRecord>();
   private readonly byAddress = new Map<number, ServerSessionRecord>();
   private readonly subscriptions: Subscription[] = [];
   private readonly rotation: Actor<typeof ephemeralRotationMachine>;
@@ -299,14 +293,15 @@ export class ServerEngine {
   }
 
   private onTunnelPacket({ data, address, port }: Datagram): void {
-    const key = tunnelIdKey(data);
-    const record = key === null ? undefined : this.byTunnel.get(key);
+    const record = this.byTunnel.forPacket(data);
     if (record === undefined) {
       const pending = this.pendingHandshakes > 0;
       if (this.options.holdEarlyData === false && pending) {
         this.counters.drop('tunnel: data before its handshake completed');
         return;
       }
+      // Only on this slow path (no tunnel) is the id spelled out, to hold early data.
+      const key = tunnelIdKey(data);
       if (key !== null && this.earlyPackets.hold(key, { data, address, port }, pending)) return;
       this.counters.drop('tunnel: unknown tunnel id');
       if (this.options.noticeUnknownTunnels !== false) this.tellHandshakeFailed(address, port);
@@ -425,7 +420,7 @@ export class ServerEngine {
       return;
     }
     const stamp = data.subarray(8, 28);
-    if (this.cookieReplays.has(stamp, now) || this.byTunnel.has(toHex(opened.value.tid))) {
+    if (this.cookieReplays.has(stamp, now) || this.byTunnel.has(opened.value.tid)) {
       this.counters.drop('cookie: replayed or tunnel active');
       return;
     }
@@ -475,7 +470,7 @@ export class ServerEngine {
       drop: (reason) => this.counters.drop(`outbound: ${reason}`),
       firstQueued: () => {},
     });
-    this.byTunnel.set(id, record);
+    this.byTunnel.set(tunnel.tid, record);
     this.byAddress.set(internalAddress, record);
     record.actor.start();
     for (const early of this.earlyPackets.release(id)) this.onTunnelPacket(early);
@@ -568,8 +563,8 @@ export class ServerEngine {
   }
 
   private forget(record: ServerSessionRecord): void {
-    if (this.byTunnel.get(record.id) !== record) return;
-    this.byTunnel.delete(record.id);
+    if (this.byTunnel.get(record.tunnel.tid) !== record) return;
+    this.byTunnel.delete(record.tunnel.tid);
     this.byAddress.delete(record.internalAddress);
     this.pool.release(record.internalAddress);
     record.dataPlane?.close();

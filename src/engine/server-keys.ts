@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { buildKeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label } from '../protocol/names.ts';
-import type { ServerKeys } from './server-engine.ts';
+import type { ServerKeys } from '../shared/keys.ts';
 
 function systemRandom(length: number): Uint8Array {
   return new Uint8Array(randomBytes(length));

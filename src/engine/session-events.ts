@@ -7,7 +7,7 @@
  */
 import { Subject } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
-import type { EngineClock } from './clock.ts';
+import type { EngineClock } from '../shared/clock.ts';
 
 export interface SessionTransition {
   sessionId: string;

@@ -4,8 +4,8 @@
  * (uv_poll), never on the thread pool, so shutdown is never held up by a pending read.
  */
 import { Subject } from 'rxjs';
-import type { Counters } from '../engine/counters.ts';
-import type { Datagram, DatagramTransport } from '../engine/transport.ts';
+import type { Counters } from '../shared/counters.ts';
+import type { Datagram, DatagramTransport } from '../shared/transport.ts';
 import { nativeIo } from './native-io.ts';
 
 export function udpFdTransport(fd: number, counters?: Counters): DatagramTransport {

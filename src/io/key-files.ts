@@ -12,7 +12,7 @@ import { constants } from 'node:fs';
 import { access, chmod, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KEM_SIZES } from '../crypto/kem.ts';
-import type { ServerKeys } from '../engine/server-engine.ts';
+import type { ServerKeys } from '../shared/keys.ts';
 import { makeDirectory } from './directories.ts';
 
 export const DEFAULT_KEY_DIR = process.env.KEYPATH ?? '/etc/pqconnect/keys';

@@ -6,7 +6,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { Subject } from 'rxjs';
-import type { Datagram, DatagramTransport } from '../engine/transport.ts';
+import type { Datagram, DatagramTransport } from '../shared/transport.ts';
 
 export interface UdpTransport extends DatagramTransport {
   readonly port: number;

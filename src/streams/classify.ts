@@ -4,9 +4,9 @@
  * counted by the caller.
  */
 import { toHex } from '../crypto/bytes.ts';
-import type { Datagram } from '../engine/transport.ts';
 import { MESSAGE_TYPE, TID_BYTES, TUNNEL_HEADER_BYTES } from '../protocol/constants.ts';
 import { isCookie } from '../protocol/cookie.ts';
+import type { Datagram } from '../shared/transport.ts';
 
 export type DatagramKind =
   | 'handshake'

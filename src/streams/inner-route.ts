@@ -3,8 +3,9 @@
  * the data plane of the session that owns its destination address, or is counted as
  * dropped with the reason.
  */
-import type { Counters } from '../engine/counters.ts';
+
 import { inspectIpv4 } from '../protocol/ipv4.ts';
+import type { Counters } from '../shared/counters.ts';
 import type { SessionDataPlane } from './data-policy.ts';
 
 export function routeInnerPacket(

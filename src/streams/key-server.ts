@@ -4,10 +4,10 @@
  * request exactly as long as its answer. Everything else is dropped and counted.
  */
 import type { Subscription } from 'rxjs';
-import type { Counters } from '../engine/counters.ts';
-import type { DatagramTransport } from '../engine/transport.ts';
 import { answerKeyRequest, type EphemeralKeyResponse } from '../protocol/keyserver-messages.ts';
 import type { KeyTree } from '../protocol/keytree.ts';
+import type { Counters } from '../shared/counters.ts';
+import type { DatagramTransport } from '../shared/transport.ts';
 
 export function serveKeys(
   transport: DatagramTransport,

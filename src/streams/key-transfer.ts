@@ -11,7 +11,7 @@
  * transfer down. Sends are paced at srtt / window. A node that fails maxAttempts times
  * fails the transfer.
  */
-import type { EngineClock } from '../engine/clock.ts';
+import type { EngineClock } from '../shared/clock.ts';
 
 export interface TransferOptions {
   initialWindow: number;

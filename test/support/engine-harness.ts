@@ -16,13 +16,13 @@ import {
   seededRandom,
 } from '../../src/engine/memory-network.ts';
 import { ServerEngine, type ServerEngineOptions } from '../../src/engine/server-engine.ts';
-import type { DatagramTransport } from '../../src/engine/transport.ts';
 import {
   readUdpIpv4Packet,
   type UdpDatagramFields,
   udpIpv4Packet,
 } from '../../src/engine/udp-packets.ts';
 import { formatPq1Label } from '../../src/protocol/names.ts';
+import type { DatagramTransport } from '../../src/shared/transport.ts';
 import { suiteFor } from './suites.ts';
 import { loadVectorBinary, loadVectors } from './vectors.ts';
 
