@@ -15,6 +15,7 @@ import { tunFdPort, udpFdTransport } from '../io/fd-transports.ts';
 import { FrameChannel } from '../io/frame-channel.ts';
 import { confineWorker } from '../io/worker-confinement.ts';
 import { CHANNEL_FD } from '../io/worker-process.ts';
+import { Counters } from '../shared/counters.ts';
 import { rewriteDnsDatagram } from '../streams/dns-datagram.ts';
 import { logCounterChanges } from './counter-changes.ts';
 import {
@@ -55,13 +56,13 @@ function engineLog(verbose: boolean): EngineLog {
 }
 
 /** At -vv, a DEBUG line every 10 s with the counters that moved. */
-function debugCounters(verbosity: number, counters: { toJSON(): Record<string, number> }) {
-  return verbosity < 2
-    ? () => {}
-    : logCounterChanges(
-        () => counters.toJSON(),
-        (line) => log(`DEBUG ${line}`),
-      );
+function debugCounters(verbosity: number, read: () => Record<string, number>) {
+  return verbosity < 2 ? () => {} : logCounterChanges(read, (line) => log(`DEBUG ${line}`));
+}
+
+/** The engine's counters and those of its descriptors (refused sends and writes). */
+function allCounters(engine: { counters: Counters }, io: Counters): () => Record<string, number> {
+  return () => ({ ...engine.counters.toJSON(), ...io.toJSON() });
 }
 
 interface Running {
@@ -72,8 +73,9 @@ interface Running {
 
 function startClient(config: ClientWorkerConfig): Running {
   const suite = createCryptoSuite(config.backend, log);
-  const transport = udpFdTransport(config.udpFd);
-  const tun = tunFdPort(config.tunFd);
+  const ioCounters = new Counters();
+  const transport = udpFdTransport(config.udpFd, ioCounters);
+  const tun = tunFdPort(config.tunFd, ioCounters);
   const engine = new ClientEngine({
     suite,
     transport,
@@ -97,12 +99,13 @@ function startClient(config: ClientWorkerConfig): Running {
     type: 'ready',
     summary: `client engine on ${config.tunnelAddress}/${config.prefixLength}, crypto ${suite.backend}, ${allowedSyscalls} system calls allowed`,
   });
-  const stopDebug = debugCounters(config.verbosity, engine.counters);
+  const counters = allCounters(engine, ioCounters);
+  const stopDebug = debugCounters(config.verbosity, counters);
   return {
     status: () => ({
       role: 'client',
       sessions: engine.sessions(),
-      counters: engine.counters.toJSON(),
+      counters: counters(),
     }),
     dns: (id, payload) => {
       const rewritten = rewriteDnsDatagram(payload, (dns) => engine.rewriteDnsAnswer(dns));
@@ -122,9 +125,10 @@ function startClient(config: ClientWorkerConfig): Running {
 
 function startServer(config: ServerWorkerConfig): Running {
   const suite = createCryptoSuite(config.backend, log);
-  const cryptoTransport = udpFdTransport(config.cryptoFd);
-  const keyTransport = udpFdTransport(config.keyFd);
-  const tun = tunFdPort(config.tunFd);
+  const ioCounters = new Counters();
+  const cryptoTransport = udpFdTransport(config.cryptoFd, ioCounters);
+  const keyTransport = udpFdTransport(config.keyFd, ioCounters);
+  const tun = tunFdPort(config.tunFd, ioCounters);
   const engine = new ServerEngine({
     suite,
     keys: config.keys,
@@ -147,12 +151,13 @@ function startServer(config: ServerWorkerConfig): Running {
       }),
     )
     .catch((error: unknown) => log(`WARN server engine did not become ready: ${errorText(error)}`));
-  const stopDebug = debugCounters(config.verbosity, engine.counters);
+  const counters = allCounters(engine, ioCounters);
+  const stopDebug = debugCounters(config.verbosity, counters);
   return {
     status: () => ({
       role: 'server',
       sessions: engine.sessions(),
-      counters: engine.counters.toJSON(),
+      counters: counters(),
     }),
     stop: () => {
       stopDebug();

@@ -257,6 +257,19 @@ describe('daemons in network namespaces', {
     assert.equal(again.code, 0, lab.logs('client'));
   });
 
+  it('counts what the kernel refuses the worker (a TUN write while the device is down)', async () => {
+    const field = 'drop: tun: write refused by the kernel';
+    const before = (await clientStatus(lab)).counters[field] ?? 0;
+    await lab.run(lab.client, 'ip', ['link', 'set', 'pqccli0', 'down']);
+    try {
+      await lab.run(lab.server, 'ping', ['-c', '3', '-i', '0.2', '-W', '1', '10.42.0.2'], 10_000);
+    } finally {
+      await lab.run(lab.client, 'ip', ['link', 'set', 'pqccli0', 'up']);
+    }
+    const after = (await clientStatus(lab)).counters[field] ?? 0;
+    assert.ok(after > before, `${field}: ${before} -> ${after}`);
+  });
+
   it('removes its rules, device and worker on SIGTERM', async () => {
     const status = await clientStatus(lab);
     await stopDaemon(lab, 'client');
