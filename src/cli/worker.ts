@@ -91,7 +91,9 @@ function startClient(config: ClientWorkerConfig): Running {
   engine.events.transitions.subscribe((transition) => {
     send({ type: 'transition', transition });
     if (config.verbosity > 0) {
-      const who = String(transition.context.name ?? transition.sessionId.slice(0, 16));
+      const who =
+        engine.askedName(transition.sessionId) ??
+        String(transition.context.name ?? transition.sessionId.slice(0, 16));
       log(`${who}: now ${stateText(transition.state)} (${eventText(transition.event)})`);
     }
   });

@@ -218,6 +218,11 @@ export class ClientEngine {
     routeInnerPacket(packet, this.byAddress, this.counters);
   }
 
+  /** The name the application asked for, of the session with this id (as in transitions). */
+  askedName(sessionId: string): string | undefined {
+    return this.peers.get(sessionId)?.askedName;
+  }
+
   sessions(): ClientSessionInfo[] {
     return [...this.peers.values()].map((p) =>
       describePeer(p, formatIpv4Address(p.internalAddress)),

@@ -216,7 +216,7 @@ describe('daemons in network namespaces', {
     assert.ok(lines.some((l) => / INFO pqconnect\[\d+\]: client up: /.test(l)));
     assert.ok(lines.some((l) => / INFO pqconnect-worker\[\d+\]: client engine up/.test(l)));
     assert.ok(
-      lines.some((l) => /: now established\.up \(/.test(l)),
+      lines.some((l) => /: www\.demo\.test: now established\.up \(/.test(l)),
       'transitions in words',
     );
     assert.doesNotMatch(lab.logs('client'), /xstate\./, 'no XState internals in the log');
