@@ -201,14 +201,15 @@ export class PrivilegedDaemon {
       this.statusWaiters.set(id, (status) => {
         clearTimeout(timer);
         const facts = Object.assign({}, ...this.statusFacts.map((f) => f()));
+        // Root's own facts last: a worker's answer cannot replace them.
         resolve({
+          ...(status as object),
           version: this.version,
           pid: process.pid,
           workerPid: this.worker?.pid,
           startedAt: new Date(this.startedAt).toISOString(),
           uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
           ...facts,
-          ...(status as object),
         });
       });
       this.send({ type: 'status', id });

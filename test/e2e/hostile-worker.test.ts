@@ -79,6 +79,8 @@ describe('the root part against a hostile worker (namespaces)', {
       /DNS verdict refused \(a verdict that changes a record it may not\)/.test(reason),
     );
     assert.ok(refused && refused[1] >= 3, JSON.stringify(status.refusedByRoot));
+    assert.notEqual(status.pid, 1, "root's pid, not the worker's claim");
+    assert.notEqual(status.version, '6.6.6', "root's version, not the worker's claim");
     daemon.kill('SIGTERM');
     await waitFor('root to stop', async () =>
       lab.logs('forged').includes('stopped; rules and devices removed'),

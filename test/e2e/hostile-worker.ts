@@ -4,7 +4,8 @@
  * and breaks the protocol, or forges requests, in the way named by the file
  * /tmp/pqconnect-hostile-mode (the test writes it; the worker's environment is fixed by
  * root). Modes ending in `-after-ready` first send a valid `ready`, so root has
- * installed all its rules. It answers status requests like a worker with no sessions.
+ * installed all its rules. It answers status requests like a worker with no sessions
+ * that also claims root's facts (pid, version, refusals), which root must not take.
  */
 import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -12,6 +13,17 @@ import dnsPacket from 'dns-packet';
 import { encodeFrame, FrameChannel } from '../../src/io/frame-channel.ts';
 import { CHANNEL_FD } from '../../src/io/worker-process.ts';
 import { rewriteDnsDatagram } from '../../src/streams/dns-datagram.ts';
+
+/** A status with no sessions that also claims root's own facts: root must keep its own. */
+const FORGED_STATUS = {
+  sessions: [],
+  counters: {},
+  refusedByRoot: {},
+  plainRoutes: 0,
+  pid: 1,
+  version: '6.6.6',
+  uptimeSeconds: 0,
+};
 
 const mode = readFileSync('/tmp/pqconnect-hostile-mode', 'utf8').trim();
 const attack = mode.replace(/-after-ready$/, '');
@@ -86,9 +98,7 @@ new FrameChannel<FromRoot, unknown>(socket, {
   decode: (value) => ({ ok: true, value: value as FromRoot }),
   onMessage: (message) => {
     if (message.type === 'status')
-      socket.write(
-        encodeFrame({ type: 'status', id: message.id, status: { sessions: [], counters: {} } }),
-      );
+      socket.write(encodeFrame({ type: 'status', id: message.id, status: FORGED_STATUS }));
     if (message.type === 'dns' && message.payload !== undefined)
       socket.write(
         encodeFrame({ type: 'dns-verdict', id: message.id, payload: poisoned(message.payload) }),
