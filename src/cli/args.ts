@@ -116,6 +116,19 @@ export function printVersion(program: string): number {
   return 0;
 }
 
+/** `--help` prints `help`, `--version` the version (exit status 0); otherwise undefined. */
+export function helpOrVersion(
+  program: string,
+  help: string,
+  asked: { help?: boolean; version?: boolean },
+): number | undefined {
+  if (asked.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  return asked.version ? printVersion(program) : undefined;
+}
+
 export function interfaceOption(value: string | undefined, fallback: string): string {
   const name = value ?? fallback;
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name))

@@ -20,9 +20,9 @@ import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts'
 import {
   addressOption,
   choiceOption,
+  helpOrVersion,
   parse,
   portOption,
-  printVersion,
   runMain,
   UsageError,
 } from './args.ts';
@@ -93,11 +93,8 @@ async function main(): Promise<number> {
     version: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  if (options.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (options.version) return printVersion('pqconnect-keygen');
+  const answered = helpOrVersion('pqconnect-keygen', HELP, options);
+  if (answered !== undefined) return answered;
   if (
     options.directory !== undefined &&
     options.keydir !== undefined &&

@@ -19,7 +19,7 @@ import {
 import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts';
 import { buildKeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label, type Pq1Announcement, parsePq1Name } from '../protocol/names.ts';
-import { choiceOption, parseWithPositionals, printVersion, runMain, UsageError } from './args.ts';
+import { choiceOption, helpOrVersion, parseWithPositionals, runMain, UsageError } from './args.ts';
 import type { Outcome } from './server-check-network.ts';
 
 const HELP = `Usage: pqconnect-server-check [options] HOSTNAME
@@ -128,11 +128,8 @@ async function main(): Promise<number> {
     version: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  if (options.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (options.version) return printVersion('pqconnect-server-check');
+  const answered = helpOrVersion('pqconnect-server-check', HELP, options);
+  if (answered !== undefined) return answered;
   const [hostname, ...extra] = positionals;
   if (hostname === undefined || extra.length > 0 || !/^[A-Za-z0-9.-]{1,253}$/.test(hostname))
     throw new UsageError(

@@ -3,7 +3,7 @@
  * command's modules load only when it runs, and the daemon's only after its options are
  * valid: `--version`, `--help` and usage errors answer at once.
  */
-import { printVersion, runMain } from './args.ts';
+import { helpOrVersion, runMain } from './args.ts';
 import { parseServerOptions, SERVER_HELP } from './server-options.ts';
 
 const argv = process.argv.slice(2);
@@ -11,10 +11,7 @@ const [command, ...rest] = argv;
 runMain('pqconnect-server', async () => {
   if (command === 'status') return (await import('./status.ts')).runStatus('server', rest);
   const parsed = await parseServerOptions(argv);
-  if (parsed === 'help') {
-    process.stdout.write(SERVER_HELP);
-    return 0;
-  }
-  if (parsed === 'version') return printVersion('pqconnect-server');
+  if (typeof parsed === 'string')
+    return helpOrVersion('pqconnect-server', SERVER_HELP, { [parsed]: true }) ?? 0;
   return (await import('./server-daemon.ts')).runServerDaemon(parsed.run);
 });

@@ -5,7 +5,7 @@
  * it runs, and the daemon's only after its options are valid: `--version`, `--help` and
  * usage errors answer at once.
  */
-import { printVersion, runMain } from './args.ts';
+import { helpOrVersion, runMain } from './args.ts';
 import { CLIENT_HELP, parseClientOptions } from './client-options.ts';
 
 const argv = process.argv.slice(2);
@@ -20,10 +20,7 @@ runMain('pqconnect', async () => {
     );
   if (command === 'viz') return (await import('./viz.ts')).runViz(rest);
   const parsed = parseClientOptions(argv);
-  if (parsed === 'help') {
-    process.stdout.write(CLIENT_HELP);
-    return 0;
-  }
-  if (parsed === 'version') return printVersion('pqconnect');
+  if (typeof parsed === 'string')
+    return helpOrVersion('pqconnect', CLIENT_HELP, { [parsed]: true }) ?? 0;
   return (await import('./client-daemon.ts')).runClientDaemon(parsed.run);
 });
