@@ -27,6 +27,8 @@ export type ClientSessionEvent =
   | { type: 'HANDSHAKE_CONFIRMED' }
   | { type: 'EPOCH_ADVANCED'; sendEpoch: number; receiveEpoch: number }
   | { type: 'TRAFFIC_WAITING' }
+  /** DNS now gives another real address for the server (its pq1 key is the same). */
+  | { type: 'SERVER_MOVED'; address: string }
   | { type: 'FAILURE_NOTICE' }
   | { type: 'DISCONNECT' }
   | { type: 'RECONNECT' }
@@ -106,6 +108,10 @@ export const clientSessionMachine = setup({
     reportRefusedFallback: () => {},
     reportLivenessLoss: () => {},
     markPortsKnown: assign({ hasPorts: true }),
+    recordServerAddress: assign({
+      realAddress: ({ context, event }) =>
+        event.type === 'SERVER_MOVED' ? event.address : context.realAddress,
+    }),
     markStaticKeyKnown: assign({ hasStaticKey: true }),
     recordError: assign({
       lastError: ({ event }) => errorText((event as { error?: unknown }).error ?? event.type),
@@ -418,5 +424,6 @@ export const clientSessionMachine = setup({
     CLOSE: '.closed',
     DISCONNECT: '.disconnected',
     RECONNECT: { target: '.discovered', actions: 'resetRetries' },
+    SERVER_MOVED: { actions: 'recordServerAddress' },
   },
 });

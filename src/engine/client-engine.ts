@@ -26,7 +26,6 @@ import {
   inspectIpv4,
   parseIpv4Address,
   rewriteInnerPacket,
-  zeroDestination,
 } from '../protocol/ipv4.ts';
 import { type KeyResponse, parseKeyResponse } from '../protocol/keyserver-messages.ts';
 import { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
@@ -57,6 +56,8 @@ import {
   type ClientPeer,
   type ClientSessionInfo,
   describePeer,
+  keyServerOf,
+  type RouteRequest,
   sameEphemeralKeys,
 } from './client-peer.ts';
 import { detach } from './detached.ts';
@@ -84,8 +85,9 @@ import type { EngineLog, LogLevel } from './log.ts';
 import { resolveServerPorts } from './port-lookup.ts';
 import { PrekeyCache } from './prekey-cache.ts';
 import { SessionEventBus } from './session-events.ts';
+import { newTrafficCounts, TunnelEndpoint } from './tunnel-endpoint.ts';
 
-export type { ClientSessionInfo } from './client-peer.ts';
+export type { ClientSessionInfo, RouteRequest } from './client-peer.ts';
 
 /** A byte count as the log shows it: `1.0 MB`. */
 function megabytes(bytes: number): string {
@@ -112,12 +114,6 @@ export interface ClientEngineOptions {
   initialBackoffMs?: number;
   transfer?: TransferOptions;
   log?: EngineLog;
-}
-
-export interface RouteRequest {
-  action: 'add' | 'remove';
-  internalAddress: string;
-  plainAddress: string;
 }
 
 /** Two different ephemeral answers in one 30 s slot: one of them is forged. */
@@ -306,10 +302,8 @@ export class ClientEngine {
     const id = toHex(discovery.announcement.pkh);
     const existing = this.peers.get(id);
     if (existing !== undefined) {
-      if (existing.realAddress !== discovery.realAddress) {
-        this.log(`${existing.askedName}: real address now ${discovery.realAddress}`);
-        existing.realAddress = discovery.realAddress;
-      }
+      if (existing.server.address !== discovery.realAddress)
+        this.moveServer(existing, discovery.realAddress);
       return;
     }
     const internalAddress =
@@ -324,10 +318,10 @@ export class ClientEngine {
       askedName: discovery.askedName,
       strict: discovery.strict || this.options.strict === true,
       announcement: discovery.announcement,
-      realAddress: discovery.realAddress,
+      server: { address: discovery.realAddress, port: ports?.crypto ?? DEFAULT_CRYPTO_PORT },
       internalAddress,
-      cryptoPort: ports?.crypto ?? DEFAULT_CRYPTO_PORT,
-      keyServer: { address: discovery.realAddress, port: ports?.key ?? DEFAULT_KEY_PORT },
+      keyServerAddress: null,
+      keyPort: ports?.key ?? DEFAULT_KEY_PORT,
       hasPorts: ports !== undefined || this.options.resolver === undefined,
       assembler: new KeyTreeAssembler(this.options.suite.sym, discovery.announcement.pkh),
       staticKeys: null,
@@ -336,8 +330,8 @@ export class ClientEngine {
       lastEphemeralSeen: null,
       keyServerRttMs: null,
       tunnel: null,
-      tunnelId: null,
-      pendingCookie: null,
+      traffic: newTrafficCounts(),
+      plainRoute: null,
       handshakeMessage: null,
       awaitingConfirmation: false,
       handshakeStartedAt: null,
@@ -348,22 +342,13 @@ export class ClientEngine {
       establishedBefore: false,
       earlyData: new EarlyDataResend(this.clock),
       liveness: newLiveness(),
-      sendEpoch: 0,
-      receiveEpoch: 0,
-      packetsIn: 0,
-      packetsOut: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      lastSent: 0,
-      lastReceived: 0,
-      lastInnerTraffic: now,
       since: now,
     } as ClientPeer;
     peer.actor = this.createSessionActor(peer);
     peer.dataPlane = new SessionDataPlane(
       policyStream(peer.actor),
       {
-        seal: (packet) => this.sealAndSend(peer, packet),
+        seal: (packet) => this.sealInner(peer, packet),
         plain: (packet) => this.sendPlain(peer, packet),
         drop: (reason) => this.counters.drop(`outbound: ${reason}`),
         firstQueued: () => peer.actor.send({ type: 'TRAFFIC_WAITING' }),
@@ -394,7 +379,7 @@ export class ClientEngine {
           peer.staticKeyStartedAt ??= this.clock.now();
           await transferLevel(
             this.keyFetch,
-            peer.keyServer,
+            keyServerOf(peer),
             peer.assembler,
             input.depth,
             transferOptions,
@@ -426,12 +411,12 @@ export class ClientEngine {
         eraseTunnel: () => this.dropTunnel(peer),
         requestPlainRoute: ({ context }) => {
           this.log(
-            `${peer.askedName}: PLAIN FALLBACK to ${peer.realAddress} — ${context.fallbackReason}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
+            `${peer.askedName}: PLAIN FALLBACK to ${peer.server.address} — ${context.fallbackReason}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
             'warn',
           );
-          this.routes.next(this.routeRequest(peer, 'add'));
+          this.addPlainRoute(peer);
         },
-        removePlainRoute: () => this.routes.next(this.routeRequest(peer, 'remove')),
+        removePlainRoute: () => this.removePlainRoute(peer),
         reportRefusedFallback: ({ context }) =>
           this.log(
             `${peer.askedName}: ${context.lastError}; PQ retried in ${Math.round(context.backoffMs / 1000)} s`,
@@ -456,7 +441,7 @@ export class ClientEngine {
       inspect: this.events.inspector(peer.id, 'clientSession'),
       input: {
         name: peer.name,
-        realAddress: peer.realAddress,
+        realAddress: peer.server.address,
         internalAddress: formatIpv4Address(peer.internalAddress),
         strict: peer.strict,
         hasPorts: peer.hasPorts,
@@ -467,12 +452,35 @@ export class ClientEngine {
     });
   }
 
-  private routeRequest(peer: ClientPeer, action: 'add' | 'remove'): RouteRequest {
-    return {
-      action,
+  private addPlainRoute(peer: ClientPeer): void {
+    if (peer.plainRoute !== null) return;
+    peer.plainRoute = {
+      action: 'add',
       internalAddress: formatIpv4Address(peer.internalAddress),
-      plainAddress: peer.realAddress,
+      plainAddress: peer.server.address,
     };
+    this.routes.next(peer.plainRoute);
+  }
+
+  /** Removes the route exactly as it was added, even if the server has moved since. */
+  private removePlainRoute(peer: ClientPeer): void {
+    if (peer.plainRoute === null) return;
+    this.routes.next({ ...peer.plainRoute, action: 'remove' });
+    peer.plainRoute = null;
+  }
+
+  /**
+   * DNS now gives another real address for this server: its tunnel packets, key server
+   * (unless TXT named one), the chart's context and any plain route follow it.
+   */
+  private moveServer(peer: ClientPeer, address: string): void {
+    this.log(`${peer.askedName}: real address now ${address}`);
+    peer.server.address = address;
+    peer.actor.send({ type: 'SERVER_MOVED', address });
+    if (peer.plainRoute !== null) {
+      this.removePlainRoute(peer);
+      this.addPlainRoute(peer);
+    }
   }
 
   private async resolvePorts(peer: ClientPeer, signal: AbortSignal): Promise<void> {
@@ -480,18 +488,20 @@ export class ClientEngine {
     if (resolver === undefined) return;
     const found = await resolveServerPorts(resolver, peer.name);
     if (signal.aborted || this.closed) throw abortError();
-    peer.cryptoPort = found.cryptoPort;
-    peer.keyServer = { address: found.keyServerAddress ?? peer.realAddress, port: found.keyPort };
+    peer.server.port = found.cryptoPort;
+    peer.keyServerAddress = found.keyServerAddress ?? null;
+    peer.keyPort = found.keyPort;
     peer.hasPorts = true;
+    const keyServer = keyServerOf(peer);
     this.log(
-      `${peer.askedName}: crypto port ${found.cryptoPort}, key server ${peer.keyServer.address}:${found.keyPort}`,
+      `${peer.askedName}: crypto port ${found.cryptoPort}, key server ${keyServer.address}:${keyServer.port}`,
     );
   }
 
   private async fetchEphemeral(peer: ClientPeer, signal: AbortSignal): Promise<void> {
     peer.handshakeStartedAt = this.clock.now();
     peer.lastEphemeralSeen = null;
-    const fetched = await fetchEphemeralKeys(this.keyFetch, peer.keyServer, { signal });
+    const fetched = await fetchEphemeralKeys(this.keyFetch, keyServerOf(peer), { signal });
     peer.ephemeral = fetched.keys;
     peer.keyServerRttMs = fetched.rttMs;
   }
@@ -543,7 +553,7 @@ export class ClientEngine {
       throw abortError();
     }
     this.dropTunnel(peer);
-    peer.tunnel = new TunnelSession(
+    const tunnel = new TunnelSession(
       suite.sym,
       tid,
       initiatorRoot,
@@ -551,25 +561,43 @@ export class ClientEngine {
       seconds(this.clock),
     );
     wipe(initiatorRoot, responderRoot);
-    peer.tunnelId = toHex(tid);
-    peer.sendEpoch = 0;
-    peer.receiveEpoch = 0;
+    peer.tunnel = this.endpointFor(peer, tunnel);
     peer.liveness.firstUnansweredSend = null;
     peer.awaitingConfirmation = true;
     this.byTunnel.set(tid, peer);
     peer.handshakeMessage = result.message;
-    this.send(result.message, peer.realAddress, peer.cryptoPort);
+    this.send(result.message, peer.server.address, peer.server.port);
     this.counters.add('handshakes sent');
     this.log(
-      `${peer.askedName}: handshake sent (tunnel ${peer.tunnelId.slice(0, 16)}), ${peer.prekeys!.size} prekeys left`,
+      `${peer.askedName}: handshake sent (tunnel ${toHex(tid.subarray(0, 8))}), ${peer.prekeys!.size} prekeys left`,
     );
+  }
+
+  private endpointFor(peer: ClientPeer, tunnel: TunnelSession): TunnelEndpoint {
+    return new TunnelEndpoint({
+      tunnel,
+      peer: peer.server,
+      roaming: 'refuse',
+      peerInnerAddress: peer.internalAddress,
+      deliverTo: this.deliverTo,
+      traffic: peer.traffic,
+      clock: this.clock,
+      counters: this.counters,
+      send: this.send,
+      epochsAdvanced: (sendEpoch, receiveEpoch) =>
+        peer.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
+      authenticated: (now, carriesData) => {
+        noteAuthenticated(peer.liveness, now, carriesData);
+        if (peer.awaitingConfirmation) this.confirmed(peer, now);
+      },
+    });
   }
 
   /** The handshake or its confirmation may have been lost: send both again. */
   private resendHandshake(peer: ClientPeer): void {
     if (peer.handshakeMessage === null || peer.tunnel === null) return;
-    this.send(peer.handshakeMessage, peer.realAddress, peer.cryptoPort);
-    this.transmit(peer, new Uint8Array(0));
+    this.send(peer.handshakeMessage, peer.server.address, peer.server.port);
+    peer.tunnel.sendKeepalive();
     this.counters.add('handshakes resent');
   }
 
@@ -577,7 +605,7 @@ export class ClientEngine {
   private sendProbe(peer: ClientPeer): void {
     if (peer.tunnel === null) return;
     peer.liveness.probeSentAt = this.clock.now();
-    this.transmit(peer, new Uint8Array(0));
+    peer.tunnel.sendKeepalive();
     this.counters.add('liveness: probes sent');
   }
 
@@ -591,7 +619,7 @@ export class ClientEngine {
       (sentAt) => peer.liveness.lastAuthenticated >= sentAt,
       (early) => {
         if (this.closed || peer.tunnel !== tunnel) return;
-        for (const packet of early) this.sealAndSend(peer, packet);
+        for (const packet of early) this.sealInner(peer, packet);
         this.counters.add('early data resent', early.length);
       },
     );
@@ -602,8 +630,6 @@ export class ClientEngine {
     peer.earlyData.cancel();
     peer.tunnel?.close();
     peer.tunnel = null;
-    peer.tunnelId = null;
-    peer.pendingCookie = null;
     peer.handshakeMessage = null;
     peer.awaitingConfirmation = false;
   }
@@ -611,39 +637,15 @@ export class ClientEngine {
   private maintain(peer: ClientPeer): void {
     if (peer.tunnel === null) return;
     if (!peer.tunnel.isAlive(seconds(this.clock))) return;
-    if (keepaliveDue(peer, this.clock.now())) this.transmit(peer, new Uint8Array(0));
+    if (keepaliveDue(peer.tunnel, this.clock.now())) peer.tunnel.sendKeepalive();
   }
 
-  private sealAndSend(peer: ClientPeer, packet: Uint8Array): void {
+  private sealInner(peer: ClientPeer, packet: Uint8Array): void {
     if (peer.tunnel === null) {
       this.counters.drop('outbound: tunnel not ready');
       return;
     }
-    const zeroed = zeroDestination(packet);
-    if (!zeroed.ok) {
-      this.counters.drop(`outbound: ${zeroed.reason}`);
-      return;
-    }
-    const now = this.clock.now();
-    peer.lastInnerTraffic = now;
-    noteDataSent(peer.liveness, now);
-    this.transmit(peer, zeroed.value);
-  }
-
-  private transmit(peer: ClientPeer, plaintext: Uint8Array): void {
-    const tunnel = peer.tunnel!;
-    if (peer.pendingCookie !== null) {
-      this.send(peer.pendingCookie, peer.realAddress, peer.cryptoPort);
-      this.counters.add('cookies returned');
-      peer.pendingCookie = null;
-    }
-    const now = this.clock.now();
-    const sealed = tunnel.seal(plaintext, now / 1000);
-    peer.lastSent = now;
-    peer.packetsOut++;
-    peer.bytesOut += plaintext.length;
-    this.send(sealed, peer.realAddress, peer.cryptoPort);
-    this.noticeEpochs(peer);
+    if (peer.tunnel.sealInner(packet)) noteDataSent(peer.liveness, this.clock.now());
   }
 
   private sendPlain(peer: ClientPeer, packet: Uint8Array): void {
@@ -655,7 +657,7 @@ export class ClientEngine {
     const rewritten = rewriteInnerPacket(
       packet,
       view.value.source,
-      parseIpv4Address(peer.realAddress),
+      parseIpv4Address(peer.server.address),
     );
     if (!rewritten.ok) {
       this.counters.drop(`outbound: ${rewritten.reason}`);
@@ -663,16 +665,6 @@ export class ClientEngine {
     }
     this.counters.add('plain packets');
     this.plain.next(rewritten.value);
-  }
-
-  private noticeEpochs(peer: ClientPeer): void {
-    const tunnel = peer.tunnel;
-    if (tunnel === null) return;
-    const { sendEpoch, receiveEpoch } = tunnel;
-    if (sendEpoch === peer.sendEpoch && receiveEpoch === peer.receiveEpoch) return;
-    peer.sendEpoch = sendEpoch;
-    peer.receiveEpoch = receiveEpoch;
-    peer.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch });
   }
 
   private onDatagram(datagram: Datagram): void {
@@ -714,14 +706,15 @@ export class ClientEngine {
     const now = this.clock.now();
     const slot = Math.floor(now / EPHEMERAL_SLOT_MS);
     for (const peer of this.peers.values()) {
-      if (peer.keyServer.address !== address || peer.keyServer.port !== port) continue;
+      const keyServer = keyServerOf(peer);
+      if (keyServer.address !== address || keyServer.port !== port) continue;
       const previous = peer.lastEphemeralSeen;
       if (
         previous !== null &&
         Math.floor(previous.at / EPHEMERAL_SLOT_MS) === slot &&
         !sameEphemeralKeys(previous.keys, response)
       )
-        this.noteForgery(peer.keyServer, 'two different ephemeral keys in one slot');
+        this.noteForgery(keyServer, 'two different ephemeral keys in one slot');
       peer.lastEphemeralSeen = { keys: response, at: now };
     }
   }
@@ -729,8 +722,8 @@ export class ClientEngine {
   private noteForgery(server: KeyServerEndpoint, what: string): void {
     const now = this.clock.now();
     for (const peer of this.peers.values()) {
-      if (peer.keyServer.address !== server.address || peer.keyServer.port !== server.port)
-        continue;
+      const keyServer = keyServerOf(peer);
+      if (keyServer.address !== server.address || keyServer.port !== server.port) continue;
       if (!Number.isFinite(peer.liveness.forgeryAt))
         this.log(
           `${peer.askedName}: forged key-server answer (${what}); plain fallback disabled for ${FORGERY_MEMORY_MS / 1000} s`,
@@ -745,7 +738,7 @@ export class ClientEngine {
   private onFailureNotice({ address, port }: Datagram): void {
     let matched = false;
     for (const peer of this.peers.values()) {
-      if (peer.realAddress === address && peer.cryptoPort === port) {
+      if (peer.server.address === address && peer.server.port === port) {
         matched = true;
         peer.actor.send({ type: 'FAILURE_NOTICE' });
       }
@@ -756,44 +749,25 @@ export class ClientEngine {
 
   private onTunnelPacket({ data, address, port }: Datagram): void {
     const peer = this.byTunnel.forPacket(data);
-    if (peer === undefined || peer.tunnel === null) {
+    const tunnel = peer?.tunnel ?? null;
+    if (peer === undefined || tunnel === null) {
       this.counters.drop('tunnel: unknown tunnel id');
       return;
     }
-    if (address !== peer.realAddress || port !== peer.cryptoPort) {
-      this.counters.drop('tunnel: packet from an unexpected address');
-      return;
+    const received = tunnel.receive(data, address, port);
+    switch (received.kind) {
+      case 'packet':
+        this.inner.next(received.packet);
+        return;
+      case 'cookie':
+        tunnel.returnCookie(received.cookie.slice());
+        this.counters.add('cookies received');
+        this.log(`${peer.askedName}: server offloaded the tunnel; cookie kept`);
+        return;
+      case 'keepalive':
+      case 'dropped':
+        return;
     }
-    const now = this.clock.now();
-    const result = peer.tunnel.open(data, now / 1000);
-    if (!result.ok) {
-      this.counters.drop(`tunnel: ${result.reason}`);
-      return;
-    }
-    peer.packetsIn++;
-    peer.lastReceived = now;
-    const carriesData = result.kind === 'data' && result.plaintext.length > 0;
-    noteAuthenticated(peer.liveness, now, carriesData);
-    if (result.kind === 'data') peer.bytesIn += result.plaintext.length;
-    if (peer.awaitingConfirmation) this.confirmed(peer, now);
-    this.noticeEpochs(peer);
-    if (result.kind === 'cookie') {
-      peer.pendingCookie = result.cookie.slice();
-      this.counters.add('cookies received');
-      this.log(`${peer.askedName}: server offloaded the tunnel; cookie kept`);
-      return;
-    }
-    if (!carriesData) {
-      this.counters.add('keepalives received');
-      return;
-    }
-    const rewritten = rewriteInnerPacket(result.plaintext, peer.internalAddress, this.deliverTo);
-    if (!rewritten.ok) {
-      this.counters.drop(`inner packet: ${rewritten.reason}`);
-      return;
-    }
-    peer.lastInnerTraffic = now;
-    this.inner.next(rewritten.value);
   }
 
   private confirmed(peer: ClientPeer, now: number): void {

@@ -5,36 +5,38 @@
  */
 import type { Actor } from 'xstate';
 import type { clientSessionMachine } from '../actors/client-session.ts';
-import { equalBytes } from '../crypto/bytes.ts';
+import { equalBytes, toHex } from '../crypto/bytes.ts';
 import type { EphemeralKeyResponse } from '../protocol/keyserver-messages.ts';
 import type { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
 import type { Pq1Announcement } from '../protocol/names.ts';
-import type { TunnelSession } from '../protocol/tunnel-session.ts';
 import type { SessionDataPlane } from '../streams/data-policy.ts';
 import type { EarlyDataResend } from './early-data.ts';
-import type { KeepaliveTimes } from './keepalive.ts';
 import type { KeyServerEndpoint } from './key-fetch.ts';
 import type { PeerLiveness } from './liveness.ts';
 import type { PrekeyCache } from './prekey-cache.ts';
+import type { PeerAddress, TrafficCounts, TunnelEndpoint } from './tunnel-endpoint.ts';
 
-interface TrafficCounts {
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
+/** A plain-fallback route the daemon adds or removes (NAT from the internal to the real address). */
+export interface RouteRequest {
+  action: 'add' | 'remove';
+  internalAddress: string;
+  plainAddress: string;
 }
 
-export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
+export interface ClientPeer {
   id: string;
   name: string;
   /** The name the application asked for (display and logs). */
   askedName: string;
   strict: boolean;
   announcement: Pq1Announcement;
-  realAddress: string;
+  /** The server's real address and crypto port: the one place they are kept (the
+   * tunnel endpoint shares this object, so a DNS change moves its packets too). */
+  server: PeerAddress;
   internalAddress: number;
-  cryptoPort: number;
-  keyServer: KeyServerEndpoint;
+  /** The key server's address when TXT names one; otherwise it is the real address. */
+  keyServerAddress: string | null;
+  keyPort: number;
   hasPorts: boolean;
   assembler: KeyTreeAssembler;
   staticKeys: { mceliecePk: Uint8Array; x25519Pk: Uint8Array } | null;
@@ -43,9 +45,11 @@ export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
   /** The last ephemeral answer seen from the key server, and when (forgery detection). */
   lastEphemeralSeen: { keys: EphemeralKeyResponse; at: number } | null;
   keyServerRttMs: number | null;
-  tunnel: TunnelSession | null;
-  tunnelId: string | null;
-  pendingCookie: Uint8Array | null;
+  tunnel: TunnelEndpoint | null;
+  /** Totals over all of this server's tunnels. */
+  traffic: TrafficCounts;
+  /** The plain-fallback route in place, exactly as it was added (removed as it was). */
+  plainRoute: RouteRequest | null;
   /** The last handshake sent, kept (it is public) to resend until confirmed. */
   handshakeMessage: Uint8Array | null;
   awaitingConfirmation: boolean;
@@ -61,8 +65,6 @@ export interface ClientPeer extends KeepaliveTimes, TrafficCounts {
   liveness: PeerLiveness;
   actor: Actor<typeof clientSessionMachine>;
   dataPlane: SessionDataPlane;
-  sendEpoch: number;
-  receiveEpoch: number;
   /** When the session entered its current state. */
   since: number;
 }
@@ -91,6 +93,11 @@ export interface ClientSessionInfo extends TrafficCounts {
   lastError: string | null;
 }
 
+/** Where a peer's key server is now (it follows the real address unless TXT named one). */
+export function keyServerOf(peer: ClientPeer): KeyServerEndpoint {
+  return { address: peer.keyServerAddress ?? peer.server.address, port: peer.keyPort };
+}
+
 export function describePeer(peer: ClientPeer, internalAddress: string): ClientSessionInfo {
   const snapshot = peer.actor.getSnapshot();
   const lastAuthenticated = peer.liveness.lastAuthenticated;
@@ -98,11 +105,11 @@ export function describePeer(peer: ClientPeer, internalAddress: string): ClientS
     id: peer.id,
     name: peer.name,
     askedName: peer.askedName,
-    endpoint: `${peer.realAddress}:${peer.cryptoPort}`,
-    tunnelId: peer.tunnelId,
+    endpoint: `${peer.server.address}:${peer.server.port}`,
+    tunnelId: peer.tunnel === null ? null : toHex(peer.tunnel.tid),
     state: snapshot.value,
     since: peer.since,
-    realAddress: peer.realAddress,
+    realAddress: peer.server.address,
     internalAddress,
     sendEpoch: peer.tunnel?.sendEpoch ?? null,
     receiveEpoch: peer.tunnel?.receiveEpoch ?? null,
@@ -110,10 +117,7 @@ export function describePeer(peer: ClientPeer, internalAddress: string): ClientS
     lastHandshakeMs: peer.lastHandshakeMs,
     staticKeyMs: peer.staticKeyMs,
     lastAuthenticatedReceive: Number.isFinite(lastAuthenticated) ? lastAuthenticated : null,
-    packetsIn: peer.packetsIn,
-    packetsOut: peer.packetsOut,
-    bytesIn: peer.bytesIn,
-    bytesOut: peer.bytesOut,
+    ...peer.traffic,
     fallbackReason: snapshot.context.fallbackReason,
     lastError: snapshot.context.lastError,
   };

@@ -15,12 +15,7 @@ import { toHex, wipe } from '../crypto/bytes.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { CookieKeyChain, openCookie, sealCookie } from '../protocol/cookie.ts';
 import { parseHandshake, respondToHandshake } from '../protocol/handshake.ts';
-import {
-  formatIpv4Address,
-  parseIpv4Address,
-  rewriteInnerPacket,
-  zeroDestination,
-} from '../protocol/ipv4.ts';
+import { formatIpv4Address, parseIpv4Address } from '../protocol/ipv4.ts';
 import { buildKeyTree, type KeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label } from '../protocol/names.ts';
 import { ReplaySet } from '../protocol/replay-set.ts';
@@ -38,10 +33,11 @@ import { AddressPool } from './address-pool.ts';
 import { detach } from './detached.ts';
 import { EarlyPacketBuffer } from './early-packets.ts';
 import { EphemeralKeyStore } from './ephemeral-keys.ts';
-import { type KeepaliveTimes, keepaliveDue } from './keepalive.ts';
+import { keepaliveDue } from './keepalive.ts';
 import type { EngineLog, LogLevel } from './log.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { SessionEventBus } from './session-events.ts';
+import { newTrafficCounts, type TrafficCounts, TunnelEndpoint } from './tunnel-endpoint.ts';
 
 export interface ServerEngineOptions {
   suite: CryptoSuite;
@@ -71,35 +67,24 @@ export interface ServerEngineOptions {
   log?: EngineLog;
 }
 
-interface ServerSessionRecord extends KeepaliveTimes {
-  lastKeepaliveAnswer: number;
+interface ServerSessionRecord {
   id: string;
-  tunnel: TunnelSession;
+  endpoint: TunnelEndpoint;
   actor: Actor<typeof serverSessionMachine>;
   dataPlane: SessionDataPlane;
-  peer: { address: string; port: number };
   internalAddress: number;
-  sendEpoch: number;
-  receiveEpoch: number;
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
+  traffic: TrafficCounts;
+  lastKeepaliveAnswer: number;
   since: number;
 }
 
-export interface ServerSessionInfo {
+export interface ServerSessionInfo extends TrafficCounts {
   id: string;
   state: unknown;
   peer: string;
   internalAddress: string;
   sendEpoch: number;
   receiveEpoch: number;
-  packetsIn: number;
-  packetsOut: number;
-  /** Inner bytes (decrypted payloads) each way; keepalives count as packets only. */
-  bytesIn: number;
-  bytesOut: number;
   /** When the handshake made this tunnel (ms). */
   since: number;
 }
@@ -202,14 +187,11 @@ export class ServerEngine {
     return [...this.byTunnel.values()].map((r) => ({
       id: r.id,
       state: r.actor.getSnapshot().value,
-      peer: `${r.peer.address}:${r.peer.port}`,
+      peer: `${r.endpoint.peer.address}:${r.endpoint.peer.port}`,
       internalAddress: formatIpv4Address(r.internalAddress),
-      sendEpoch: r.tunnel.sendEpoch,
-      receiveEpoch: r.tunnel.receiveEpoch,
-      packetsIn: r.packetsIn,
-      packetsOut: r.packetsOut,
-      bytesIn: r.bytesIn,
-      bytesOut: r.bytesOut,
+      sendEpoch: r.endpoint.sendEpoch,
+      receiveEpoch: r.endpoint.receiveEpoch,
+      ...r.traffic,
       since: r.since,
     }));
   }
@@ -307,40 +289,26 @@ export class ServerEngine {
       if (this.options.noticeUnknownTunnels !== false) this.tellHandshakeFailed(address, port);
       return;
     }
+    const { endpoint } = record;
+    const received = endpoint.receive(data, address, port);
     const now = this.clock.now();
-    const result = record.tunnel.open(data, now / 1000);
-    if (!result.ok) {
-      this.counters.drop(`tunnel: ${result.reason}`);
-      return;
+    switch (received.kind) {
+      case 'cookie':
+        this.counters.drop('tunnel: cookie sent to a server');
+        return;
+      case 'keepalive':
+        if (now - record.lastKeepaliveAnswer >= KEEPALIVE_ANSWER_INTERVAL_MS) {
+          record.lastKeepaliveAnswer = now;
+          endpoint.sendKeepalive();
+        }
+        return;
+      case 'packet':
+        if (now - endpoint.lastSent >= KEEPALIVE_ANSWER_AFTER_MS) endpoint.sendKeepalive();
+        this.inner.next(received.packet);
+        return;
+      case 'dropped':
+        return;
     }
-    record.packetsIn++;
-    record.lastReceived = now;
-    if (record.peer.address !== address || record.peer.port !== port) {
-      record.peer = { address, port };
-      record.actor.send({ type: 'PEER_ROAMED', address, port });
-    }
-    this.noticeEpochs(record);
-    if (result.kind === 'cookie') {
-      this.counters.drop('tunnel: cookie sent to a server');
-      return;
-    }
-    if (result.plaintext.length === 0) {
-      this.counters.add('keepalives received');
-      if (now - record.lastKeepaliveAnswer >= KEEPALIVE_ANSWER_INTERVAL_MS) {
-        record.lastKeepaliveAnswer = now;
-        this.sendKeepalive(record);
-      }
-      return;
-    }
-    if (now - record.lastSent >= KEEPALIVE_ANSWER_AFTER_MS) this.sendKeepalive(record);
-    const rewritten = rewriteInnerPacket(result.plaintext, record.internalAddress, this.deliverTo);
-    if (!rewritten.ok) {
-      this.counters.drop(`inner packet: ${rewritten.reason}`);
-      return;
-    }
-    record.lastInnerTraffic = now;
-    record.bytesIn += result.plaintext.length;
-    this.inner.next(rewritten.value);
   }
 
   /**
@@ -356,14 +324,6 @@ export class ServerEngine {
     this.lastFailureNotice.set(key, now);
     this.send(new Uint8Array([0x03, 0x00]), address, port);
     this.counters.add('handshake-failed notices sent');
-  }
-
-  private noticeEpochs(record: ServerSessionRecord): void {
-    const { sendEpoch, receiveEpoch } = record.tunnel;
-    if (sendEpoch === record.sendEpoch && receiveEpoch === record.receiveEpoch) return;
-    record.sendEpoch = sendEpoch;
-    record.receiveEpoch = receiveEpoch;
-    record.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch });
   }
 
   private async onHandshake({ data, address, port }: Datagram): Promise<void> {
@@ -445,27 +405,31 @@ export class ServerEngine {
       return;
     }
     const id = toHex(tunnel.tid);
-    const now = this.clock.now();
+    const traffic = newTrafficCounts();
     const record = {
       id,
-      tunnel,
-      peer,
       internalAddress,
-      sendEpoch: tunnel.sendEpoch,
-      receiveEpoch: tunnel.receiveEpoch,
-      lastReceived: now,
-      lastSent: 0,
+      traffic,
       lastKeepaliveAnswer: Number.NEGATIVE_INFINITY,
-      lastInnerTraffic: now,
-      packetsIn: 0,
-      packetsOut: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      since: now,
+      since: this.clock.now(),
     } as ServerSessionRecord;
+    record.endpoint = new TunnelEndpoint({
+      tunnel,
+      peer: { ...peer },
+      roaming: 'follow',
+      peerInnerAddress: internalAddress,
+      deliverTo: this.deliverTo,
+      traffic,
+      clock: this.clock,
+      counters: this.counters,
+      send: this.send,
+      epochsAdvanced: (sendEpoch, receiveEpoch) =>
+        record.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
+      roamed: ({ address, port }) => record.actor.send({ type: 'PEER_ROAMED', address, port }),
+    });
     record.actor = this.createSessionActor(record);
     record.dataPlane = new SessionDataPlane(policyStream(record.actor), {
-      seal: (packet) => this.sealAndSend(record, packet),
+      seal: (packet) => record.endpoint.sealInner(packet),
       plain: () => this.counters.drop('outbound: no plain path on a server'),
       drop: (reason) => this.counters.drop(`outbound: ${reason}`),
       firstQueued: () => {},
@@ -483,54 +447,31 @@ export class ServerEngine {
     const machine = serverSessionMachine.provide({
       actions: {
         sendConfirmation: () => {
-          if (this.options.confirmHandshakes !== false) this.sendKeepalive(record);
+          if (this.options.confirmHandshakes !== false) record.endpoint.sendKeepalive();
         },
         maintainTunnel: () => {
-          if (keepaliveDue(record, this.clock.now())) this.sendKeepalive(record);
+          if (keepaliveDue(record.endpoint, this.clock.now())) record.endpoint.sendKeepalive();
         },
-        eraseTunnelKeys: () => record.tunnel.close(),
+        eraseTunnelKeys: () => record.endpoint.close(),
         releaseAddress: () => this.forget(record),
         sendCookie: () => this.sendCookie(record),
       },
-      guards: { tunnelDead: () => !record.tunnel.isAlive(seconds(this.clock)) },
+      guards: { tunnelDead: () => !record.endpoint.isAlive(seconds(this.clock)) },
     });
     return createActor(machine, {
       clock: this.clock,
       inspect: this.events.inspector(record.id, 'serverSession'),
       input: {
-        peer: `${record.peer.address}:${record.peer.port}`,
+        peer: `${record.endpoint.peer.address}:${record.endpoint.peer.port}`,
         internalAddress: formatIpv4Address(record.internalAddress),
-        epoch: record.tunnel.sendEpoch,
+        epoch: record.endpoint.sendEpoch,
       },
     });
   }
 
-  private sealAndSend(record: ServerSessionRecord, packet: Uint8Array): void {
-    const zeroed = zeroDestination(packet);
-    if (!zeroed.ok) {
-      this.counters.drop(`outbound: ${zeroed.reason}`);
-      return;
-    }
-    const now = this.clock.now();
-    record.lastInnerTraffic = now;
-    this.transmit(record, zeroed.value, now);
-  }
-
-  private sendKeepalive(record: ServerSessionRecord): void {
-    this.transmit(record, new Uint8Array(0), this.clock.now());
-  }
-
-  private transmit(record: ServerSessionRecord, plaintext: Uint8Array, now: number): void {
-    const sealed = record.tunnel.seal(plaintext, now / 1000);
-    record.lastSent = now;
-    record.packetsOut++;
-    record.bytesOut += plaintext.length;
-    this.send(sealed, record.peer.address, record.peer.port);
-    this.noticeEpochs(record);
-  }
-
   private sendCookie(record: ServerSessionRecord): void {
-    const roots = record.tunnel.cookieRoots();
+    const { endpoint } = record;
+    const roots = endpoint.tunnel.cookieRoots();
     const now = seconds(this.clock);
     const key = this.cookieChain.keyFor(now);
     if (roots === null || key === null) {
@@ -543,19 +484,20 @@ export class ServerEngine {
       this.cookieChain.nextNonce(),
       Math.floor(now),
       {
-        tid: record.tunnel.tid,
+        tid: endpoint.tid,
         ...roots,
       },
     );
     wipe(roots.sendRoot, roots.receiveRoot);
-    this.transmit(record, cookie, this.clock.now());
+    endpoint.transmit(cookie);
     this.counters.add('cookies issued');
   }
 
   private offloadLeastRecent(): void {
     let oldest: ServerSessionRecord | undefined;
     for (const record of this.byTunnel.values()) {
-      if (oldest === undefined || record.lastReceived < oldest.lastReceived) oldest = record;
+      if (oldest === undefined || record.endpoint.lastReceived < oldest.endpoint.lastReceived)
+        oldest = record;
     }
     if (oldest === undefined) return;
     this.log(`address pool full: offloading tunnel ${oldest.id.slice(0, 16)} by cookie`);
@@ -563,8 +505,8 @@ export class ServerEngine {
   }
 
   private forget(record: ServerSessionRecord): void {
-    if (this.byTunnel.get(record.tunnel.tid) !== record) return;
-    this.byTunnel.delete(record.tunnel.tid);
+    if (this.byTunnel.get(record.endpoint.tid) !== record) return;
+    this.byTunnel.delete(record.endpoint.tid);
     this.byAddress.delete(record.internalAddress);
     this.pool.release(record.internalAddress);
     record.dataPlane?.close();

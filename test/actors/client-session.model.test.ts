@@ -60,6 +60,7 @@ const EVENTS: AnyEventObject[] = [
   { type: 'FAILURE_NOTICE' },
   { type: 'DISCONNECT' },
   { type: 'RECONNECT' },
+  { type: 'SERVER_MOVED', address: '203.0.113.7' },
   { type: 'CLOSE', reason: 'model' },
   { type: 'xstate.done.actor.resolvePorts' },
   { type: 'xstate.error.actor.resolvePorts', error: 'no answer' },

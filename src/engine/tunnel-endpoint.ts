@@ -1,0 +1,196 @@
+/**
+ * One tunnel's data plane, shared by both engines: it seals inner packets (destination
+ * zeroed) and keepalives to the peer, opens the peer's packets (the inner addresses
+ * rewritten and checksums repaired), reports epoch changes to the session chart, and
+ * keeps the tunnel's traffic counts and keepalive times. The chart decides what may be
+ * sent; the endpoint only carries it. Where the peer is lives in one `PeerAddress`
+ * object that the owner shares with the endpoint: the server's endpoint follows a peer
+ * that roams (authenticated packets only), the client's refuses packets from elsewhere.
+ */
+import { rewriteInnerPacket, zeroDestination } from '../protocol/ipv4.ts';
+import type { TunnelSession } from '../protocol/tunnel-session.ts';
+import type { EngineClock } from '../shared/clock.ts';
+import type { Counters } from '../shared/counters.ts';
+import type { KeepaliveTimes } from './keepalive.ts';
+
+/** Where a peer's tunnel packets go (and, on a client, the only place they may come from). */
+export interface PeerAddress {
+  address: string;
+  port: number;
+}
+
+/** Packets and inner bytes each way; may outlive one tunnel (a client peer's totals). */
+export interface TrafficCounts {
+  packetsIn: number;
+  packetsOut: number;
+  /** Inner bytes (decrypted payloads); keepalives count as packets only. */
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export function newTrafficCounts(): TrafficCounts {
+  return { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+/** What an authenticated tunnel packet carried, or that it was dropped (and counted). */
+export type Received =
+  | { kind: 'packet'; packet: Uint8Array }
+  | { kind: 'keepalive' }
+  | { kind: 'cookie'; cookie: Uint8Array }
+  | { kind: 'dropped' };
+
+export interface TunnelEndpointOptions {
+  tunnel: TunnelSession;
+  peer: PeerAddress;
+  /** 'follow': authenticated packets from a new address move the peer (server);
+   * 'refuse': packets from anywhere else are dropped unopened (client). */
+  roaming: 'follow' | 'refuse';
+  /** The source address received inner packets get (the peer's address on this side). */
+  peerInnerAddress: number;
+  /** The destination address received inner packets get (this side's own). */
+  deliverTo: number;
+  traffic: TrafficCounts;
+  clock: EngineClock;
+  counters: Counters;
+  send(data: Uint8Array, address: string, port: number): void;
+  epochsAdvanced(sendEpoch: number, receiveEpoch: number): void;
+  roamed?(peer: PeerAddress): void;
+  /** Every packet that authenticated, before its epochs are reported (client liveness). */
+  authenticated?(now: number, carriesData: boolean): void;
+}
+
+const EMPTY = new Uint8Array(0);
+const DROPPED: Received = { kind: 'dropped' };
+const KEEPALIVE: Received = { kind: 'keepalive' };
+
+export class TunnelEndpoint implements KeepaliveTimes {
+  readonly tunnel: TunnelSession;
+  readonly peer: PeerAddress;
+  lastSent = 0;
+  lastReceived: number;
+  lastInnerTraffic: number;
+  private noticedSendEpoch: number;
+  private noticedReceiveEpoch: number;
+  /** A cookie from the server, sent back before the next tunnel packet (client). */
+  private cookieToReturn: Uint8Array | null = null;
+
+  constructor(private readonly options: TunnelEndpointOptions) {
+    this.tunnel = options.tunnel;
+    this.peer = options.peer;
+    const now = options.clock.now();
+    this.lastReceived = now;
+    this.lastInnerTraffic = now;
+    this.noticedSendEpoch = this.tunnel.sendEpoch;
+    this.noticedReceiveEpoch = this.tunnel.receiveEpoch;
+  }
+
+  get tid(): Uint8Array {
+    return this.tunnel.tid;
+  }
+
+  get sendEpoch(): number {
+    return this.tunnel.sendEpoch;
+  }
+
+  get receiveEpoch(): number {
+    return this.tunnel.receiveEpoch;
+  }
+
+  isAlive(nowSeconds: number): boolean {
+    return this.tunnel.isAlive(nowSeconds);
+  }
+
+  /** Seals a local inner IPv4 packet to the peer; false (counted) if it is not one. */
+  sealInner(packet: Uint8Array): boolean {
+    const zeroed = zeroDestination(packet);
+    if (!zeroed.ok) {
+      this.options.counters.drop(`outbound: ${zeroed.reason}`);
+      return false;
+    }
+    this.lastInnerTraffic = this.options.clock.now();
+    this.transmit(zeroed.value);
+    return true;
+  }
+
+  sendKeepalive(): void {
+    this.transmit(EMPTY);
+  }
+
+  /** Seals any plaintext (a keepalive is empty; a cookie is one) and sends it. */
+  transmit(plaintext: Uint8Array): void {
+    const { peer, options } = this;
+    if (this.cookieToReturn !== null) {
+      options.send(this.cookieToReturn, peer.address, peer.port);
+      options.counters.add('cookies returned');
+      this.cookieToReturn = null;
+    }
+    const now = options.clock.now();
+    const sealed = this.tunnel.seal(plaintext, now / 1000);
+    this.lastSent = now;
+    options.traffic.packetsOut++;
+    options.traffic.bytesOut += plaintext.length;
+    options.send(sealed, peer.address, peer.port);
+    this.noticeEpochs();
+  }
+
+  /** Keeps a cookie the server sent, to return before the next packet of this tunnel. */
+  returnCookie(cookie: Uint8Array): void {
+    this.cookieToReturn = cookie;
+  }
+
+  /** Opens one tunnel packet from `address:port`; everything not authenticated is dropped. */
+  receive(data: Uint8Array, address: string, port: number): Received {
+    const { peer, options } = this;
+    const elsewhere = peer.address !== address || peer.port !== port;
+    if (elsewhere && options.roaming === 'refuse') {
+      options.counters.drop('tunnel: packet from an unexpected address');
+      return DROPPED;
+    }
+    const now = options.clock.now();
+    const result = this.tunnel.open(data, now / 1000);
+    if (!result.ok) {
+      options.counters.drop(`tunnel: ${result.reason}`);
+      return DROPPED;
+    }
+    options.traffic.packetsIn++;
+    this.lastReceived = now;
+    if (elsewhere) {
+      peer.address = address;
+      peer.port = port;
+      options.roamed?.(peer);
+    }
+    options.authenticated?.(now, result.kind === 'data' && result.plaintext.length > 0);
+    this.noticeEpochs();
+    if (result.kind === 'cookie') return { kind: 'cookie', cookie: result.cookie };
+    if (result.plaintext.length === 0) {
+      options.counters.add('keepalives received');
+      return KEEPALIVE;
+    }
+    options.traffic.bytesIn += result.plaintext.length;
+    const rewritten = rewriteInnerPacket(
+      result.plaintext,
+      options.peerInnerAddress,
+      options.deliverTo,
+    );
+    if (!rewritten.ok) {
+      options.counters.drop(`inner packet: ${rewritten.reason}`);
+      return DROPPED;
+    }
+    this.lastInnerTraffic = now;
+    return { kind: 'packet', packet: rewritten.value };
+  }
+
+  /** Erases the tunnel's keys; nothing can be sealed or opened afterwards. */
+  close(): void {
+    this.cookieToReturn = null;
+    this.tunnel.close();
+  }
+
+  private noticeEpochs(): void {
+    const { sendEpoch, receiveEpoch } = this.tunnel;
+    if (sendEpoch === this.noticedSendEpoch && receiveEpoch === this.noticedReceiveEpoch) return;
+    this.noticedSendEpoch = sendEpoch;
+    this.noticedReceiveEpoch = receiveEpoch;
+    this.options.epochsAdvanced(sendEpoch, receiveEpoch);
+  }
+}
