@@ -4,10 +4,19 @@
  * dgram module cannot adopt. Reads are batched with recvmmsg on the event loop.
  *
  * JS API:
- *   udpBind(address, port): { fd, port }     IPv4 socket, non-blocking, 4 MiB buffers
- *   udpRead(fd, callback): handle            callback(datagrams: {data, address, port}[])
+ *   udpBind(address, port, gro): { fd, port, gro }
+ *                                            IPv4 socket, non-blocking, 4 MiB buffers;
+ *                                            with gro, UDP_GRO (gro false: refused)
+ *   udpRead(fd, callback): handle            callback(datagrams: {data, address, port}[]);
+ *                                            datagrams the kernel coalesced (GRO) come
+ *                                            out one by one again
  *   udpStop(handle)
  *   udpSend(fd, data, address, port): boolean   false if the kernel refused (dropped)
+ *   udpSendSegments(fd, data, size, address, port): 1 | 0 | -1
+ *                                            data = datagrams of `size` bytes back to back
+ *                                            (the last may be shorter), sent in one
+ *                                            sendmsg with UDP_SEGMENT (GSO): 1 sent,
+ *                                            0 refused (dropped), -1 GSO unsupported
  */
 #include "udp.h"
 #include "poller.h"
@@ -15,19 +24,43 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
 #define BATCH 64
 #define DATAGRAM_MAX 65536
+#define CONTROL_BYTES CMSG_SPACE(sizeof(int))
 
 typedef struct {
   poller poll; /* poll.data holds BATCH buffers of DATAGRAM_MAX bytes */
   struct mmsghdr messages[BATCH];
   struct iovec vectors[BATCH];
   struct sockaddr_in sources[BATCH];
+  char controls[BATCH][CONTROL_BYTES];
 } udp_reader;
+
+/* The segment size of a message the kernel coalesced (UDP_GRO), or 0. */
+static size_t gro_segment_size(struct msghdr *header) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(header); c != NULL; c = CMSG_NXTHDR(header, c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+      int size;
+      memcpy(&size, CMSG_DATA(c), sizeof size);
+      return size > 0 ? (size_t)size : 0;
+    }
+  }
+  return 0;
+}
 
 static void throw_errno(napi_env env, const char *what) {
   char message[256];
@@ -43,16 +76,18 @@ static int parse_address(napi_env env, napi_value value, struct in_addr *out) {
 }
 
 static napi_value udp_bind(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   struct sockaddr_in address;
   memset(&address, 0, sizeof address);
   address.sin_family = AF_INET;
   uint32_t port;
-  if (argc < 2 || !parse_address(env, argv[0], &address.sin_addr) ||
-      napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535) {
-    napi_throw_type_error(env, NULL, "udpBind(address, port)");
+  bool gro = false;
+  if (argc < 3 || !parse_address(env, argv[0], &address.sin_addr) ||
+      napi_get_value_uint32(env, argv[1], &port) != napi_ok || port > 65535 ||
+      napi_get_value_bool(env, argv[2], &gro) != napi_ok) {
+    napi_throw_type_error(env, NULL, "udpBind(address, port, gro)");
     return NULL;
   }
   address.sin_port = htons((uint16_t)port);
@@ -64,6 +99,8 @@ static napi_value udp_bind(napi_env env, napi_callback_info info) {
   int size = 4 * 1024 * 1024;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  int on = 1;
+  if (gro && setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) < 0) gro = false;
   if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
     int saved = errno;
     close(fd);
@@ -79,12 +116,14 @@ static napi_value udp_bind(napi_env env, napi_callback_info info) {
     throw_errno(env, "getsockname");
     return NULL;
   }
-  napi_value result, fd_value, port_value;
+  napi_value result, fd_value, port_value, gro_value;
   CHECK_OR_CLOSE(env, napi_create_object(env, &result), fd);
   CHECK_OR_CLOSE(env, napi_create_int32(env, fd, &fd_value), fd);
   CHECK_OR_CLOSE(env, napi_create_uint32(env, ntohs(address.sin_port), &port_value), fd);
+  CHECK_OR_CLOSE(env, napi_get_boolean(env, gro, &gro_value), fd);
   CHECK_OR_CLOSE(env, napi_set_named_property(env, result, "fd", fd_value), fd);
   CHECK_OR_CLOSE(env, napi_set_named_property(env, result, "port", port_value), fd);
+  CHECK_OR_CLOSE(env, napi_set_named_property(env, result, "gro", gro_value), fd);
   return result;
 }
 
@@ -102,6 +141,8 @@ static napi_value udp_drain(napi_env env, poller *p) {
       reader->messages[i].msg_hdr.msg_iovlen = 1;
       reader->messages[i].msg_hdr.msg_name = &reader->sources[i];
       reader->messages[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+      reader->messages[i].msg_hdr.msg_control = reader->controls[i];
+      reader->messages[i].msg_hdr.msg_controllen = CONTROL_BYTES;
     }
     int received = recvmmsg(p->fd, reader->messages, BATCH, MSG_DONTWAIT, NULL);
     if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
@@ -111,21 +152,31 @@ static napi_value udp_drain(napi_env env, poller *p) {
     }
     if (received <= 0) break;
     for (int i = 0; i < received; i++) {
-      napi_value item, data, address, port;
+      napi_value arraybuffer, address, port;
       void *copy;
       char text[INET_ADDRSTRLEN];
+      size_t length = reader->messages[i].msg_len;
+      size_t segment = gro_segment_size(&reader->messages[i].msg_hdr);
+      if (segment == 0 || segment > length) segment = length;
       inet_ntop(AF_INET, &reader->sources[i].sin_addr, text, sizeof text);
-      if (napi_create_buffer_copy(env, reader->messages[i].msg_len, reader->vectors[i].iov_base, &copy,
-                                  &data) != napi_ok ||
+      if (napi_create_arraybuffer(env, length, &copy, &arraybuffer) != napi_ok ||
           napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address) != napi_ok ||
-          napi_create_uint32(env, ntohs(reader->sources[i].sin_port), &port) != napi_ok ||
-          napi_create_object(env, &item) != napi_ok ||
-          napi_set_named_property(env, item, "data", data) != napi_ok ||
-          napi_set_named_property(env, item, "address", address) != napi_ok ||
-          napi_set_named_property(env, item, "port", port) != napi_ok ||
-          napi_set_element(env, batch, total, item) != napi_ok)
+          napi_create_uint32(env, ntohs(reader->sources[i].sin_port), &port) != napi_ok)
         continue;
-      total++;
+      memcpy(copy, reader->vectors[i].iov_base, length);
+      for (size_t offset = 0; offset < length || (length == 0 && offset == 0); offset += segment) {
+        size_t size = length - offset < segment ? length - offset : segment;
+        napi_value item, data;
+        if (napi_create_typedarray(env, napi_uint8_array, size, arraybuffer, offset, &data) != napi_ok ||
+            napi_create_object(env, &item) != napi_ok ||
+            napi_set_named_property(env, item, "data", data) != napi_ok ||
+            napi_set_named_property(env, item, "address", address) != napi_ok ||
+            napi_set_named_property(env, item, "port", port) != napi_ok ||
+            napi_set_element(env, batch, total, item) != napi_ok)
+          break;
+        total++;
+        if (length == 0) break;
+      }
     }
     if (received < BATCH) break;
   }
@@ -170,12 +221,57 @@ static napi_value udp_send(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value udp_send_segments(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  uint32_t segment, port;
+  void *data = NULL;
+  size_t length = 0;
+  struct sockaddr_in target;
+  memset(&target, 0, sizeof target);
+  target.sin_family = AF_INET;
+  bool typed = false;
+  napi_typedarray_type kind = napi_int8_array;
+  if (argc >= 2 && napi_is_typedarray(env, argv[1], &typed) == napi_ok && typed &&
+      napi_get_typedarray_info(env, argv[1], &kind, &length, &data, NULL, NULL) != napi_ok)
+    typed = false;
+  if (argc < 5 || !typed || kind != napi_uint8_array || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      fd < 0 || napi_get_value_uint32(env, argv[2], &segment) != napi_ok || segment == 0 ||
+      segment > 65535 || !parse_address(env, argv[3], &target.sin_addr) ||
+      napi_get_value_uint32(env, argv[4], &port) != napi_ok || port > 65535) {
+    napi_throw_type_error(env, NULL, "udpSendSegments(fd, data, size, address, port)");
+    return NULL;
+  }
+  target.sin_port = htons((uint16_t)port);
+  struct iovec vector = {data, length};
+  char control[CMSG_SPACE(sizeof(uint16_t))];
+  memset(control, 0, sizeof control);
+  struct msghdr message = {.msg_name = &target, .msg_namelen = sizeof target, .msg_iov = &vector,
+                           .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&message);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  uint16_t size = (uint16_t)segment;
+  memcpy(CMSG_DATA(c), &size, sizeof size);
+  ssize_t sent = sendmsg(fd, &message, MSG_DONTWAIT);
+  int32_t outcome = 1;
+  if (sent != (ssize_t)length)
+    outcome = sent < 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT || errno == EOPNOTSUPP) ? -1 : 0;
+  napi_value result;
+  CHECK(env, napi_create_int32(env, outcome, &result));
+  return result;
+}
+
 napi_status udp_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"udpBind", NULL, udp_bind, NULL, NULL, NULL, napi_default, NULL},
     {"udpRead", NULL, udp_read, NULL, NULL, NULL, napi_default, NULL},
     {"udpStop", NULL, udp_stop, NULL, NULL, NULL, napi_default, NULL},
     {"udpSend", NULL, udp_send, NULL, NULL, NULL, napi_default, NULL},
+    {"udpSendSegments", NULL, udp_send_segments, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

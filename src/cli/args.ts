@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DEFAULT_RUN_DIR } from '../io/run-dir.ts';
+import { MAX_TUNNEL_MTU, MIN_TUNNEL_MTU } from '../protocol/constants.ts';
 import { parseIpv4Address } from '../protocol/ipv4.ts';
 
 export class UsageError extends Error {}
@@ -91,6 +92,15 @@ export function queueOption(value: string | undefined, name: string, fallback: n
   if (!/^\d+$/.test(value) || queue > 65535)
     throw new UsageError(`--${name}: not a queue number (0..65535): ${value}`);
   return queue;
+}
+
+/** Inner MTU of the TUN device: an outer IPv4 packet is this plus the tunnel's overhead. */
+export function mtuOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const mtu = Number(value);
+  if (!/^\d+$/.test(value) || mtu < MIN_TUNNEL_MTU || mtu > MAX_TUNNEL_MTU)
+    throw new UsageError(`--${name}: MTU must be ${MIN_TUNNEL_MTU}..${MAX_TUNNEL_MTU}: ${value}`);
+  return mtu;
 }
 
 export function prefixOption(value: string | undefined, name: string, fallback: number): number {

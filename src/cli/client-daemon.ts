@@ -21,14 +21,16 @@ import { UsageError } from './args.ts';
 import type { ClientOptions } from './client-options.ts';
 import { daemonLogger } from './daemon-log.ts';
 import type { FromWorker } from './ipc.ts';
+import { describeOffloads } from './offload-summary.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
 import { WorkerRequests } from './worker-requests.ts';
 
 const DNS_VERDICT_TIMEOUT_MS = 250;
 
 export async function runClientDaemon(options: ClientOptions): Promise<number> {
-  const { port, prefixLength, tunnelAddress, tunName, hostAddress, queue, bottle, runDir } =
+  const { port, prefixLength, tunnelAddress, tunName, mtu, offload, hostAddress, queue, bottle } =
     options;
+  const { runDir } = options;
   if (process.getuid?.() !== 0)
     throw new UsageError('must run as root (it creates a TUN device and firewall rules)');
   const lock = await takeInstanceLock('pqconnect/client');
@@ -57,10 +59,17 @@ export async function runClientDaemon(options: ClientOptions): Promise<number> {
       `firewall: DNS answers diverted by ${firewall.name}, fallback NAT in the nftables table ip pqconnect`,
     );
     daemon.onShutdown(() => firewall.removeAll());
-    const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
+    const tun = await createTun({
+      name: tunName,
+      address: tunnelAddress,
+      prefixLength,
+      mtu,
+      offload,
+    });
     daemon.onShutdown(() => io.closeFd(tun.fd));
-    const udp = io.udpBind('0.0.0.0', port);
+    const udp = io.udpBind('0.0.0.0', port, offload);
     daemon.onShutdown(() => io.closeFd(udp.fd));
+    log(describeOffloads(offload, tun, [udp]));
     const natMode = hostAddress !== undefined ? 'host-ip' : bottle ? 'bottle' : 'local';
     await firewall.installNat(network, tunnelAddress, tun.name, natMode);
 
@@ -111,6 +120,8 @@ export async function runClientDaemon(options: ClientOptions): Promise<number> {
         role: 'client',
         tunFd: FIRST_PASSED_FD,
         udpFd: FIRST_PASSED_FD + 1,
+        tunVnetHeader: tun.vnetHeader,
+        udpSegmentation: offload,
         tunnelAddress,
         prefixLength,
         strict: options.strict,
@@ -142,7 +153,7 @@ export async function runClientDaemon(options: ClientOptions): Promise<number> {
     await firewall.installDnsInterception(queue, bottle);
     await daemon.serveStatus(user.gid, runDir);
     log(
-      `client up: ${tun.name} ${tunnelAddress}/${prefixLength}, UDP port ${udp.port}, DNS answers via NFQUEUE ${queue}`,
+      `client up: ${tun.name} ${tunnelAddress}/${prefixLength} MTU ${mtu}, UDP port ${udp.port}, DNS answers via NFQUEUE ${queue}`,
     );
   });
 }

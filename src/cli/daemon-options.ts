@@ -3,10 +3,18 @@
  * --backend, --trace, --run-dir, --log-format, --metrics) as parseArgs definitions, and
  * their validated values. Each daemon adds its own (ports, keys, DNS interception).
  */
+
+import {
+  DEFAULT_TUNNEL_MTU,
+  MAX_TUNNEL_MTU,
+  MIN_TUNNEL_MTU,
+  TUNNEL_OVERHEAD_IPV4_BYTES,
+} from '../protocol/constants.ts';
 import {
   addressOption,
   choiceOption,
   interfaceOption,
+  mtuOption,
   prefixOption,
   runDirOption,
   tunnelAddressOption,
@@ -20,7 +28,11 @@ import {
 } from './log-options.ts';
 
 /** The help lines of the shared options that are not the deployed tools' (after theirs). */
-export const DAEMON_HELP = `      --user NAME         unprivileged user for the worker (default pqconnect)
+export const DAEMON_HELP = `      --mtu BYTES         TUN device MTU, ${MIN_TUNNEL_MTU}..${MAX_TUNNEL_MTU} (default ${DEFAULT_TUNNEL_MTU}); tunnel packets are
+                          ${TUNNEL_OVERHEAD_IPV4_BYTES} bytes larger: at most ${1500 - TUNNEL_OVERHEAD_IPV4_BYTES} on a 1500-byte link
+      --offload MODE      kernel offloads: auto (TUN TSO, UDP GSO and GRO where the
+                          kernel has them) or off (default auto)
+      --user NAME         unprivileged user for the worker (default pqconnect)
       --backend NAME      crypto backend: auto, fast, portable (default auto)
       --trace FILE        append every state transition to FILE as JSON lines
       --run-dir DIR       control socket directory (default /run/pqconnect); give each
@@ -34,6 +46,8 @@ export const DAEMON_OPTIONS = {
   mask: { type: 'string', short: 'm' },
   'interface-name': { type: 'string', short: 'i' },
   'host-ip': { type: 'string', short: 'H' },
+  mtu: { type: 'string' },
+  offload: { type: 'string' },
   user: { type: 'string' },
   backend: { type: 'string' },
   trace: { type: 'string' },
@@ -49,6 +63,9 @@ export interface DaemonOptions {
   tunnelAddress: string;
   prefixLength: number;
   tunName: string;
+  mtu: number;
+  /** Use TUN TSO and UDP GSO/GRO where the kernel has them (--offload auto). */
+  offload: boolean;
   hostAddress: string | undefined;
   user: string;
   backend: 'auto' | 'fast' | 'portable';
@@ -75,6 +92,8 @@ export function daemonOptions(
     prefixLength,
     tunnelAddress: tunnelAddressOption(values.addr, 'addr', defaults.address, prefixLength),
     tunName: interfaceOption(values['interface-name'], defaults.interfaceName),
+    mtu: mtuOption(values.mtu, 'mtu', DEFAULT_TUNNEL_MTU),
+    offload: choiceOption(values.offload, 'offload', ['auto', 'off'] as const, 'auto') === 'auto',
     hostAddress:
       values['host-ip'] === undefined ? undefined : addressOption(values['host-ip'], 'host-ip', ''),
     user: values.user ?? 'pqconnect',

@@ -15,6 +15,10 @@ export interface ClientWorkerConfig {
   role: 'client';
   tunFd: number;
   udpFd: number;
+  /** The TUN descriptor carries virtio-net headers (opened with --offload auto). */
+  tunVnetHeader: boolean;
+  /** Send through UDP GSO where the kernel allows it. */
+  udpSegmentation: boolean;
   tunnelAddress: string;
   prefixLength: number;
   strict: boolean;
@@ -30,6 +34,8 @@ export interface ServerWorkerConfig {
   tunFd: number;
   cryptoFd: number;
   keyFd: number;
+  tunVnetHeader: boolean;
+  udpSegmentation: boolean;
   tunnelAddress: string;
   prefixLength: number;
   hostAddress?: string;
@@ -200,6 +206,8 @@ function checkConfig(value: unknown): Checked<ClientWorkerConfig | ServerWorkerC
     (value.hostAddress === undefined || isIpv4(value.hostAddress)) &&
     ['auto', 'fast', 'portable'].includes(value.backend as string) &&
     [0, 1, 2].includes(value.verbosity as number) &&
+    typeof value.tunVnetHeader === 'boolean' &&
+    typeof value.udpSegmentation === 'boolean' &&
     isFd(value.tunFd);
   if (!common) return refuse('a malformed worker configuration');
   if (value.role === 'client') {
@@ -207,6 +215,8 @@ function checkConfig(value: unknown): Checked<ClientWorkerConfig | ServerWorkerC
       'role',
       'tunFd',
       'udpFd',
+      'tunVnetHeader',
+      'udpSegmentation',
       'tunnelAddress',
       'prefixLength',
       'strict',
@@ -224,6 +234,8 @@ function checkConfig(value: unknown): Checked<ClientWorkerConfig | ServerWorkerC
       'tunFd',
       'cryptoFd',
       'keyFd',
+      'tunVnetHeader',
+      'udpSegmentation',
       'tunnelAddress',
       'prefixLength',
       'hostAddress',

@@ -12,12 +12,23 @@ import { createTun } from '../io/tun-device.ts';
 import { FIRST_PASSED_FD, lookupUser } from '../io/worker-process.ts';
 import { UsageError } from './args.ts';
 import { daemonLogger } from './daemon-log.ts';
+import { describeOffloads } from './offload-summary.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
 import type { ServerOptions } from './server-options.ts';
 
 export async function runServerDaemon(options: ServerOptions): Promise<number> {
-  const { keyDir, cryptoPort, keyPort, prefixLength, tunnelAddress, tunName, hostAddress, runDir } =
-    options;
+  const {
+    keyDir,
+    cryptoPort,
+    keyPort,
+    prefixLength,
+    tunnelAddress,
+    tunName,
+    mtu,
+    offload,
+    hostAddress,
+    runDir,
+  } = options;
   if (process.getuid?.() !== 0)
     throw new UsageError('must run as root (it creates a TUN device and binds the ports)');
   const lock = await takeInstanceLock('pqconnect/server');
@@ -32,12 +43,19 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
     // Before anything is installed: a port in use ends the start here.
     await daemon.serveMetrics(options.metrics);
     const io = nativeIo();
-    const crypto = io.udpBind('0.0.0.0', cryptoPort);
+    const crypto = io.udpBind('0.0.0.0', cryptoPort, offload);
     daemon.onShutdown(() => io.closeFd(crypto.fd));
-    const keyServer = io.udpBind('0.0.0.0', keyPort);
+    const keyServer = io.udpBind('0.0.0.0', keyPort, false);
     daemon.onShutdown(() => io.closeFd(keyServer.fd));
-    const tun = await createTun({ name: tunName, address: tunnelAddress, prefixLength, mtu: 1200 });
+    const tun = await createTun({
+      name: tunName,
+      address: tunnelAddress,
+      prefixLength,
+      mtu,
+      offload,
+    });
     daemon.onShutdown(() => io.closeFd(tun.fd));
+    log(describeOffloads(offload, tun, [crypto]));
 
     if (options.trace !== undefined) await daemon.recordTrace(options.trace);
     daemon.startWorker(user, [tun.fd, crypto.fd, keyServer.fd], (message) => {
@@ -50,6 +68,8 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
         tunFd: FIRST_PASSED_FD,
         cryptoFd: FIRST_PASSED_FD + 1,
         keyFd: FIRST_PASSED_FD + 2,
+        tunVnetHeader: tun.vnetHeader,
+        udpSegmentation: offload,
         tunnelAddress,
         prefixLength,
         hostAddress,
@@ -62,7 +82,7 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
     await daemon.workerReady();
     await daemon.serveStatus(user.gid, runDir);
     log(
-      `server up: ${tun.name} ${tunnelAddress}/${prefixLength}, crypto port ${crypto.port}, key port ${keyServer.port}`,
+      `server up: ${tun.name} ${tunnelAddress}/${prefixLength} MTU ${mtu}, crypto port ${crypto.port}, key port ${keyServer.port}`,
     );
   });
 }

@@ -74,8 +74,10 @@ interface Running {
 function startClient(config: ClientWorkerConfig): Running {
   const suite = createCryptoSuite(config.backend, log);
   const ioCounters = new Counters();
-  const transport = udpFdTransport(config.udpFd, ioCounters);
-  const tun = tunFdPort(config.tunFd, ioCounters);
+  const transport = udpFdTransport(config.udpFd, ioCounters, {
+    segmentation: config.udpSegmentation,
+  });
+  const tun = tunFdPort(config.tunFd, ioCounters, { vnetHeader: config.tunVnetHeader });
   const engine = new ClientEngine({
     suite,
     transport,
@@ -83,6 +85,7 @@ function startClient(config: ClientWorkerConfig): Running {
     prefixLength: config.prefixLength,
     strict: config.strict,
     hostAddress: config.hostAddress,
+    innerChecksums: config.tunVnetHeader ? 'partial' : 'complete',
     log: engineLog(config.verbosity > 0),
   });
   tun.packets.subscribe((packet) => engine.sendInner(packet));
@@ -128,9 +131,11 @@ function startClient(config: ClientWorkerConfig): Running {
 function startServer(config: ServerWorkerConfig): Running {
   const suite = createCryptoSuite(config.backend, log);
   const ioCounters = new Counters();
-  const cryptoTransport = udpFdTransport(config.cryptoFd, ioCounters);
+  const cryptoTransport = udpFdTransport(config.cryptoFd, ioCounters, {
+    segmentation: config.udpSegmentation,
+  });
   const keyTransport = udpFdTransport(config.keyFd, ioCounters);
-  const tun = tunFdPort(config.tunFd, ioCounters);
+  const tun = tunFdPort(config.tunFd, ioCounters, { vnetHeader: config.tunVnetHeader });
   const engine = new ServerEngine({
     suite,
     keys: config.keys,
@@ -139,6 +144,7 @@ function startServer(config: ServerWorkerConfig): Running {
     tunnelAddress: config.tunnelAddress,
     prefixLength: config.prefixLength,
     hostAddress: config.hostAddress,
+    innerChecksums: config.tunVnetHeader ? 'partial' : 'complete',
     log: engineLog(true),
   });
   tun.packets.subscribe((packet) => engine.sendInner(packet));

@@ -35,6 +35,25 @@ export const nativeSymmetric: SymmetricPrimitives = {
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
 
+  aeadSealInto(out, key, nonce, plaintext, ad) {
+    checkAeadInputs(key, nonce);
+    checkLength('AEAD output', out, plaintext.length + AEAD_TAG_BYTES);
+    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(out, plaintext, ad, null, nonce, key);
+  },
+
+  aeadOpenInPlace(key, nonce, sealed, ad) {
+    checkAeadInputs(key, nonce);
+    if (sealed.length < AEAD_TAG_BYTES) return null;
+    const plaintext = sealed.subarray(0, sealed.length - AEAD_TAG_BYTES);
+    try {
+      // libsodium verifies the tag before it decrypts, so output over input is safe.
+      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plaintext, null, sealed, ad, nonce, key);
+    } catch {
+      return null;
+    }
+    return plaintext;
+  },
+
   aeadOpen(key, nonce, sealed, ad) {
     checkAeadInputs(key, nonce);
     if (sealed.length < AEAD_TAG_BYTES) return null;

@@ -69,6 +69,18 @@ export const nobleSymmetric: SymmetricPrimitives = {
     return chacha20poly1305(key, nonce, ad).encrypt(plaintext);
   },
 
+  aeadSealInto(out, key, nonce, plaintext, ad) {
+    checkLength('AEAD output', out, plaintext.length + AEAD_TAG_BYTES);
+    out.set(nobleSymmetric.aeadSeal(key, nonce, plaintext, ad));
+  },
+
+  aeadOpenInPlace(key, nonce, sealed, ad) {
+    const opened = nobleSymmetric.aeadOpen(key, nonce, sealed, ad);
+    if (opened === null) return null;
+    sealed.set(opened);
+    return sealed.subarray(0, opened.length);
+  },
+
   aeadOpen(key, nonce, sealed, ad) {
     checkLength('AEAD key', key, KEY_BYTES);
     checkLength('AEAD nonce', nonce, AEAD_NONCE_BYTES);

@@ -1,7 +1,8 @@
 /**
  * The symmetric primitives of pq1 behind one interface, so that the protocol code runs
  * unchanged on the native backend (node:crypto + sodium-native) and the pure-JS one
- * (@noble). All functions are synchronous and allocate their outputs.
+ * (@noble). All functions are synchronous; they allocate their outputs, except the
+ * `Into`/`InPlace` variants the packet path uses, which write where they are told.
  */
 
 export const KEY_BYTES = 32;
@@ -18,8 +19,24 @@ export interface SymmetricPrimitives {
   hash(data: Uint8Array): Uint8Array;
   /** ChaCha20-Poly1305 (RFC 8439); returns ciphertext ‖ 16-byte tag. */
   aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, ad: Uint8Array): Uint8Array;
+  /** The same into `out` (exactly plaintext.length + 16 bytes, not overlapping the input). */
+  aeadSealInto(
+    out: Uint8Array,
+    key: Uint8Array,
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    ad: Uint8Array,
+  ): void;
   /** Opens ciphertext ‖ tag; null when the tag does not verify. */
   aeadOpen(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    sealed: Uint8Array,
+    ad: Uint8Array,
+  ): Uint8Array | null;
+  /** Opens ciphertext ‖ tag over itself: the plaintext is the view of its first bytes;
+   * null when the tag does not verify (the bytes are then undefined). */
+  aeadOpenInPlace(
     key: Uint8Array,
     nonce: Uint8Array,
     sealed: Uint8Array,

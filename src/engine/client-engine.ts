@@ -23,6 +23,7 @@ import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts'
 import { initiateHandshake } from '../protocol/handshake.ts';
 import {
   formatIpv4Address,
+  type InnerChecksums,
   inspectIpv4,
   parseIpv4Address,
   rewriteInnerPacket,
@@ -85,7 +86,7 @@ import type { EngineLog, LogLevel } from './log.ts';
 import { resolveServerPorts } from './port-lookup.ts';
 import { PrekeyCache } from './prekey-cache.ts';
 import { SessionEventBus } from './session-events.ts';
-import { newTrafficCounts, TunnelEndpoint } from './tunnel-endpoint.ts';
+import { newTrafficCounts, sealBufferFor, TunnelEndpoint } from './tunnel-endpoint.ts';
 
 export type { ClientSessionInfo, RouteRequest } from './client-peer.ts';
 
@@ -113,6 +114,10 @@ export interface ClientEngineOptions {
   handshakeAttempts?: number;
   initialBackoffMs?: number;
   transfer?: TransferOptions;
+  /** 'partial': inner TCP/UDP packets come out of innerPackets with only the pseudo-header
+   * sum in their checksum, for a TUN device with virtio-net headers that completes it
+   * (default 'complete': every checksum valid). */
+  innerChecksums?: InnerChecksums;
   log?: EngineLog;
 }
 
@@ -146,6 +151,7 @@ export class ClientEngine {
   private closed = false;
   /** Every datagram the engine sends goes here: nothing leaves after close(). */
   private readonly send: (data: Uint8Array, address: string, port: number) => void;
+  private readonly sealBuffer: Uint8Array | undefined;
 
   constructor(private readonly options: ClientEngineOptions) {
     this.send = closableSender(
@@ -153,6 +159,7 @@ export class ClientEngine {
       () => this.closed,
       () => this.counters.drop('send after close'),
     );
+    this.sealBuffer = sealBufferFor(options.transport);
     this.clock = options.clock ?? systemClock;
     this.events = new SessionEventBus(this.clock);
     this.random = options.random ?? defaultRandom;
@@ -580,10 +587,12 @@ export class ClientEngine {
       roaming: 'refuse',
       peerInnerAddress: peer.internalAddress,
       deliverTo: this.deliverTo,
+      innerChecksums: this.options.innerChecksums ?? 'complete',
       traffic: peer.traffic,
       clock: this.clock,
       counters: this.counters,
       send: this.send,
+      sealBuffer: this.sealBuffer,
       epochsAdvanced: (sendEpoch, receiveEpoch) =>
         peer.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
       authenticated: (now, carriesData) => {

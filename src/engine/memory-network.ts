@@ -68,6 +68,7 @@ export class MemoryNetwork {
     this.endpoints.set(key, endpoint);
     return {
       datagrams: subject.asObservable(),
+      copiesOnSend: true,
       send: (data, toAddress, toPort) =>
         this.transmit(endpoint.address, endpoint.port, data, toAddress, toPort),
       close: () => {
@@ -138,7 +139,7 @@ export class MemoryNetwork {
         const target = this.endpoints.get(`${toAddress}:${toPort}`);
         if (target === undefined) return;
         this.stats.delivered++;
-        target.subject.next({ data: copy, address: fromAddress, port: fromPort });
+        target.subject.next({ data: copy.slice(), address: fromAddress, port: fromPort });
       }, delay);
     }
   }

@@ -15,7 +15,7 @@ import { toHex, wipe } from '../crypto/bytes.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { CookieKeyChain, openCookie, sealCookie } from '../protocol/cookie.ts';
 import { parseHandshake, respondToHandshake } from '../protocol/handshake.ts';
-import { formatIpv4Address, parseIpv4Address } from '../protocol/ipv4.ts';
+import { formatIpv4Address, type InnerChecksums, parseIpv4Address } from '../protocol/ipv4.ts';
 import { buildKeyTree, type KeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label } from '../protocol/names.ts';
 import { ReplaySet } from '../protocol/replay-set.ts';
@@ -37,7 +37,12 @@ import { keepaliveDue } from './keepalive.ts';
 import type { EngineLog, LogLevel } from './log.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { SessionEventBus } from './session-events.ts';
-import { newTrafficCounts, type TrafficCounts, TunnelEndpoint } from './tunnel-endpoint.ts';
+import {
+  newTrafficCounts,
+  sealBufferFor,
+  type TrafficCounts,
+  TunnelEndpoint,
+} from './tunnel-endpoint.ts';
 
 export interface ServerEngineOptions {
   suite: CryptoSuite;
@@ -64,6 +69,10 @@ export interface ServerEngineOptions {
   /** Confirm a new tunnel with a keepalive at once (false: send nothing until there is data,
    * as the deployed server). */
   confirmHandshakes?: boolean;
+  /** 'partial': inner TCP/UDP packets come out of innerPackets with only the pseudo-header
+   * sum in their checksum, for a TUN device with virtio-net headers that completes it
+   * (default 'complete': every checksum valid). */
+  innerChecksums?: InnerChecksums;
   log?: EngineLog;
 }
 
@@ -132,6 +141,7 @@ export class ServerEngine {
   private closed = false;
   /** Every datagram the engine sends on the crypto port goes here: nothing after close(). */
   private readonly send: (data: Uint8Array, address: string, port: number) => void;
+  private readonly sealBuffer: Uint8Array | undefined;
 
   constructor(private readonly options: ServerEngineOptions) {
     this.send = closableSender(
@@ -139,6 +149,7 @@ export class ServerEngine {
       () => this.closed,
       () => this.counters.drop('send after close'),
     );
+    this.sealBuffer = sealBufferFor(options.cryptoTransport);
     const { suite, keys } = options;
     this.clock = options.clock ?? systemClock;
     this.events = new SessionEventBus(this.clock);
@@ -419,10 +430,12 @@ export class ServerEngine {
       roaming: 'follow',
       peerInnerAddress: internalAddress,
       deliverTo: this.deliverTo,
+      innerChecksums: this.options.innerChecksums ?? 'complete',
       traffic,
       clock: this.clock,
       counters: this.counters,
       send: this.send,
+      sealBuffer: this.sealBuffer,
       epochsAdvanced: (sendEpoch, receiveEpoch) =>
         record.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
       roamed: ({ address, port }) => record.actor.send({ type: 'PEER_ROAMED', address, port }),

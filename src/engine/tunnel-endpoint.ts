@@ -7,7 +7,8 @@
  * object that the owner shares with the endpoint: the server's endpoint follows a peer
  * that roams (authenticated packets only), the client's refuses packets from elsewhere.
  */
-import { rewriteInnerPacket, zeroDestination } from '../protocol/ipv4.ts';
+import { type InnerChecksums, rewriteInnerPacket, zeroDestination } from '../protocol/ipv4.ts';
+import { tunnelPacketLength } from '../protocol/tunnel-packet.ts';
 import type { TunnelSession } from '../protocol/tunnel-session.ts';
 import type { EngineClock } from '../shared/clock.ts';
 import type { Counters } from '../shared/counters.ts';
@@ -26,6 +27,11 @@ export interface TrafficCounts {
   /** Inner bytes (decrypted payloads); keepalives count as packets only. */
   bytesIn: number;
   bytesOut: number;
+}
+
+/** A seal buffer for every packet an engine may send (the largest IPv4 packet, sealed). */
+export function sealBufferFor(transport: { copiesOnSend?: boolean }): Uint8Array | undefined {
+  return transport.copiesOnSend === true ? new Uint8Array(tunnelPacketLength(65_535)) : undefined;
 }
 
 export function newTrafficCounts(): TrafficCounts {
@@ -49,10 +55,15 @@ export interface TunnelEndpointOptions {
   peerInnerAddress: number;
   /** The destination address received inner packets get (this side's own). */
   deliverTo: number;
+  /** 'partial': TCP/UDP checksums of received packets left for the TUN device to finish. */
+  innerChecksums: InnerChecksums;
   traffic: TrafficCounts;
   clock: EngineClock;
   counters: Counters;
   send(data: Uint8Array, address: string, port: number): void;
+  /** Where to seal, when `send` is done with its data on return (a transport that copies);
+   * otherwise every packet is sealed into a new buffer. */
+  sealBuffer?: Uint8Array;
   epochsAdvanced(sendEpoch: number, receiveEpoch: number): void;
   roamed?(peer: PeerAddress): void;
   /** Every packet that authenticated, before its epochs are reported (client liveness). */
@@ -125,7 +136,11 @@ export class TunnelEndpoint implements KeepaliveTimes {
       this.cookieToReturn = null;
     }
     const now = options.clock.now();
-    const sealed = this.tunnel.seal(plaintext, now / 1000);
+    const buffer = options.sealBuffer;
+    const sealed =
+      buffer !== undefined && tunnelPacketLength(plaintext.length) <= buffer.length
+        ? this.tunnel.sealInto(buffer, plaintext, now / 1000)
+        : this.tunnel.seal(plaintext, now / 1000);
     this.lastSent = now;
     options.traffic.packetsOut++;
     options.traffic.bytesOut += plaintext.length;
@@ -171,6 +186,7 @@ export class TunnelEndpoint implements KeepaliveTimes {
       result.plaintext,
       options.peerInnerAddress,
       options.deliverTo,
+      options.innerChecksums,
     );
     if (!rewritten.ok) {
       options.counters.drop(`inner packet: ${rewritten.reason}`);

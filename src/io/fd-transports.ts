@@ -2,27 +2,34 @@
  * Engine transports over file descriptors from the native addon: a DatagramTransport on a
  * UDP socket fd and a packet stream on a TUN fd. Both read in batches on the event loop
  * (uv_poll), never on the thread pool, so shutdown is never held up by a pending read.
+ * With offloads, sends of one turn leave in GSO batches (segment-sender.ts), and the TUN
+ * carries virtio-net headers (TSO packets arrive already split into segments).
  */
 import { Subject } from 'rxjs';
 import type { Counters } from '../shared/counters.ts';
 import type { Datagram, DatagramTransport } from '../shared/transport.ts';
 import { nativeIo } from './native-io.ts';
+import { segmentSender } from './segment-sender.ts';
 
-export function udpFdTransport(fd: number, counters?: Counters): DatagramTransport {
+export function udpFdTransport(
+  fd: number,
+  counters?: Counters,
+  { segmentation = false } = {},
+): DatagramTransport {
   const io = nativeIo();
+  const refused = (datagrams: number) =>
+    counters?.add('drop: udp: send refused by the kernel', datagrams);
+  const segments = segmentation ? segmentSender(io, fd, refused) : null;
   const datagrams = new Subject<Datagram>();
   const handle = io.udpRead(fd, (batch) => {
-    for (const d of batch)
-      datagrams.next({
-        data: new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.length),
-        address: d.address,
-        port: d.port,
-      });
+    for (const datagram of batch) datagrams.next(datagram);
   });
   return {
     datagrams: datagrams.asObservable(),
+    copiesOnSend: true,
     send: (data, address, port) => {
-      if (!io.udpSend(fd, data, address, port)) counters?.drop('udp: send refused by the kernel');
+      if (segments !== null) segments.send(data, address, port);
+      else if (!io.udpSend(fd, data, address, port)) refused(1);
     },
     close: () => {
       io.udpStop(handle);
@@ -32,23 +39,45 @@ export function udpFdTransport(fd: number, counters?: Counters): DatagramTranspo
   };
 }
 
+/** Packets written in one turn of the event loop go to the kernel together, once the
+ * current callback has returned (so consecutive TCP segments can be coalesced). */
+function batchedWrites(flush: (batch: Uint8Array[]) => void): (packet: Uint8Array) => void {
+  let batch: Uint8Array[] = [];
+  return (packet) => {
+    batch.push(packet);
+    if (batch.length > 1) return;
+    queueMicrotask(() => {
+      const written = batch;
+      batch = [];
+      flush(written);
+    });
+  };
+}
+
 export interface TunPort {
   readonly packets: Subject<Uint8Array>;
   write(packet: Uint8Array): void;
   close(): void;
 }
 
-export function tunFdPort(fd: number, counters?: Counters): TunPort {
+export function tunFdPort(fd: number, counters?: Counters, { vnetHeader = false } = {}): TunPort {
   const io = nativeIo();
   const packets = new Subject<Uint8Array>();
-  const handle = io.tunRead(fd, (batch) => {
-    for (const p of batch) packets.next(new Uint8Array(p.buffer, p.byteOffset, p.length));
-  });
+  const deliver = (batch: Uint8Array[]) => {
+    for (const packet of batch) packets.next(packet);
+  };
+  const handle = vnetHeader ? io.tunReadVnet(fd, deliver) : io.tunRead(fd, deliver);
+  const refused = (count: number) => {
+    if (count > 0) counters?.add('drop: tun: write refused by the kernel', count);
+  };
+  const write = vnetHeader
+    ? batchedWrites((batch) => refused(io.tunWriteVnetBatch(fd, batch)))
+    : (packet: Uint8Array) => {
+        if (!io.tunWrite(fd, packet)) refused(1);
+      };
   return {
     packets,
-    write: (packet) => {
-      if (!io.tunWrite(fd, packet)) counters?.drop('tun: write refused by the kernel');
-    },
+    write,
     close: () => {
       io.tunStop(handle);
       io.closeFd(fd);

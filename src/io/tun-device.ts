@@ -1,22 +1,24 @@
 /**
- * Creating and configuring the TUN device (privileged part): open it through the addon,
- * give it its address, MTU 1200 and bring it up with iproute2. The device disappears by
- * itself when the last process holding its file descriptor exits.
+ * Creating and configuring the TUN device (privileged part): open it through the addon
+ * (with virtio-net headers and TSO when offload is asked for), give it its address and
+ * MTU and bring it up with iproute2. The device disappears by itself when the last
+ * process holding its file descriptor exits.
  */
 import { run } from './commands.ts';
-import { nativeIo } from './native-io.ts';
+import { nativeIo, type TunOpened } from './native-io.ts';
 
 export interface TunSettings {
   name: string;
   address: string;
   prefixLength: number;
   mtu: number;
+  offload: boolean;
 }
 
-export async function createTun(settings: TunSettings): Promise<{ fd: number; name: string }> {
+export async function createTun(settings: TunSettings): Promise<TunOpened> {
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(settings.name))
     throw new Error(`invalid interface name: ${settings.name}`);
-  const device = nativeIo().tunOpen(settings.name);
+  const device = nativeIo().tunOpen(settings.name, settings.offload);
   try {
     await run('ip', [
       'addr',

@@ -3,12 +3,16 @@
  * destination; receiver sets source = the peer's address on its side and destination =
  * its own tunnel address) and full recomputation of the IPv4, TCP, UDP and ICMP
  * checksums, which the deployed sender leaves stale. Works in place on the caller's buffer.
+ * With 'partial' checksums, TCP and UDP checksums hold only the pseudo-header sum, for a
+ * TUN device that completes them (virtio-net NEEDS_CSUM); the IPv4 and ICMP ones are full.
  */
 import { fail, ok, type Result } from './result.ts';
 
 const PROTOCOL_ICMP = 1;
 const PROTOCOL_TCP = 6;
 const PROTOCOL_UDP = 17;
+
+export type InnerChecksums = 'complete' | 'partial';
 
 export interface Ipv4View {
   headerLength: number;
@@ -100,7 +104,11 @@ const MIN_TRANSPORT_HEADER: Record<number, number> = {
 };
 
 /** Recomputes the IPv4 header checksum and, for unfragmented TCP/UDP/ICMP, the transport one. */
-export function repairChecksums(packet: Uint8Array, view: Ipv4View): Result<void> {
+export function repairChecksums(
+  packet: Uint8Array,
+  view: Ipv4View,
+  checksums: InnerChecksums = 'complete',
+): Result<void> {
   packet[10] = 0;
   packet[11] = 0;
   writeU16(packet, 10, fold(sum16(packet, 0, view.headerLength, 0)));
@@ -112,12 +120,16 @@ export function repairChecksums(packet: Uint8Array, view: Ipv4View): Result<void
   const at = start + offset;
   const udpWithoutChecksum =
     view.protocol === PROTOCOL_UDP && packet[at] === 0 && packet[at + 1] === 0;
-  if (udpWithoutChecksum) return ok(undefined);
+  if (udpWithoutChecksum && checksums === 'complete') return ok(undefined);
   packet[at] = 0;
   packet[at + 1] = 0;
   let initial = 0;
   if (view.protocol !== PROTOCOL_ICMP) {
     initial = sum16(packet, 12, 20, view.protocol + length);
+    if (checksums === 'partial') {
+      writeU16(packet, at, ~fold(initial) & 0xffff);
+      return ok(undefined);
+    }
   }
   let checksum = fold(sum16(packet, start, view.totalLength, initial));
   if (checksum === 0 && view.protocol === PROTOCOL_UDP) checksum = 0xffff;
@@ -139,12 +151,13 @@ export function rewriteInnerPacket(
   packet: Uint8Array,
   source: number,
   destination: number,
+  checksums: InnerChecksums = 'complete',
 ): Result<Uint8Array> {
   const view = inspectIpv4(packet);
   if (!view.ok) return view;
   const out = packet.subarray(0, view.value.totalLength);
   writeU32(out, 12, source);
   writeU32(out, 16, destination);
-  const repaired = repairChecksums(out, view.value);
+  const repaired = repairChecksums(out, view.value, checksums);
   return repaired.ok ? ok(out) : repaired;
 }

@@ -65,13 +65,13 @@ export class SendChain {
     return this.epochValue < MAX_EPOCH;
   }
 
-  /** The key for the next packet; the caller erases it after sealing. */
+  /** The key for the next packet: a view into the chain's key block, valid until the next
+   * call; the caller erases it (key.fill(0)) right after sealing. */
   next(): { epoch: number; counter: number; key: Uint8Array } {
     if (this.counterValue > MAX_COUNTER) this.advance();
     if (this.used === this.keys.length / KEY_BYTES) this.refill();
     const offset = this.used * KEY_BYTES;
-    const key = this.keys.slice(offset, offset + KEY_BYTES);
-    this.keys.fill(0, offset, offset + KEY_BYTES);
+    const key = this.keys.subarray(offset, offset + KEY_BYTES);
     this.used++;
     return { epoch: this.epochValue, counter: this.counterValue++, key };
   }

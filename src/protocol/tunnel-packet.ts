@@ -19,13 +19,22 @@ export interface TunnelPacketView {
 
 export function encodeTunnelHeader(tid: Uint8Array, epoch: number, counter: number): Uint8Array {
   const header = new Uint8Array(TUNNEL_HEADER_BYTES);
+  writeTunnelHeader(header, tid, epoch, counter);
+  return header;
+}
+
+function writeTunnelHeader(header: Uint8Array, tid: Uint8Array, epoch: number, counter: number) {
   header[0] = MESSAGE_TYPE.tunnel >>> 8;
   header[1] = MESSAGE_TYPE.tunnel & 0xff;
   header.set(tid, 2);
   header[34] = epoch >>> 8;
   header[35] = epoch & 0xff;
   writeU32BEInto(header, 36, counter);
-  return header;
+}
+
+/** The length of the tunnel packet that carries `plaintextLength` bytes. */
+export function tunnelPacketLength(plaintextLength: number): number {
+  return TUNNEL_HEADER_BYTES + plaintextLength + AEAD_TAG_BYTES;
 }
 
 export function parseTunnelPacket(bytes: Uint8Array): Result<TunnelPacketView> {
@@ -48,18 +57,37 @@ export function sealTunnelPacket(
   counter: number,
   plaintext: Uint8Array,
 ): Uint8Array {
-  const header = encodeTunnelHeader(tid, epoch, counter);
-  const sealed = sym.aeadSeal(key, ZERO_NONCE, plaintext, header);
-  const packet = new Uint8Array(header.length + sealed.length);
-  packet.set(header, 0);
-  packet.set(sealed, header.length);
+  const packet = new Uint8Array(tunnelPacketLength(plaintext.length));
+  sealTunnelPacketInto(sym, key, tid, epoch, counter, plaintext, packet);
   return packet;
 }
 
+/** Seals into `out` (exactly tunnelPacketLength(plaintext.length) bytes, apart from plaintext). */
+export function sealTunnelPacketInto(
+  sym: SymmetricPrimitives,
+  key: Uint8Array,
+  tid: Uint8Array,
+  epoch: number,
+  counter: number,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+): void {
+  writeTunnelHeader(out, tid, epoch, counter);
+  sym.aeadSealInto(
+    out.subarray(TUNNEL_HEADER_BYTES),
+    key,
+    ZERO_NONCE,
+    plaintext,
+    out.subarray(0, TUNNEL_HEADER_BYTES),
+  );
+}
+
+/** Opens the packet over its own bytes: the plaintext is a view into them; null when the
+ * tag does not verify. */
 export function openTunnelPacket(
   sym: SymmetricPrimitives,
   key: Uint8Array,
   view: TunnelPacketView,
 ): Uint8Array | null {
-  return sym.aeadOpen(key, ZERO_NONCE, view.sealed, view.header);
+  return sym.aeadOpenInPlace(key, ZERO_NONCE, view.sealed, view.header);
 }

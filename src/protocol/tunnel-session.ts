@@ -9,7 +9,12 @@ import type { SymmetricPrimitives } from '../crypto/symmetric.ts';
 import { COOKIE_PREFIX, EPOCH_SECONDS } from './constants.ts';
 import { ReceiveChains } from './receive-chains.ts';
 import { MAX_EPOCH, SendChain } from './send-chain.ts';
-import { openTunnelPacket, parseTunnelPacket, sealTunnelPacket } from './tunnel-packet.ts';
+import {
+  openTunnelPacket,
+  parseTunnelPacket,
+  sealTunnelPacketInto,
+  tunnelPacketLength,
+} from './tunnel-packet.ts';
 
 export type OpenOutcome =
   | { ok: true; kind: 'data'; plaintext: Uint8Array; epoch: number; counter: number }
@@ -73,15 +78,22 @@ export class TunnelSession {
     );
   }
 
-  /** Seals one inner packet (empty = keepalive) into a tunnel packet. */
+  /** Seals one inner packet (empty = keepalive) into a new tunnel packet. */
   seal(plaintext: Uint8Array, now: number): Uint8Array {
+    return this.sealInto(new Uint8Array(tunnelPacketLength(plaintext.length)), plaintext, now);
+  }
+
+  /** Seals into the start of `buffer` (large enough, apart from plaintext); returns the
+   * view of the tunnel packet written. */
+  sealInto(buffer: Uint8Array, plaintext: Uint8Array, now: number): Uint8Array {
     this.assertOpen();
     if (now - this.sendEpochStart >= EPOCH_SECONDS && this.send.canAdvance()) {
       this.send.advance();
       this.sendEpochStart = Math.min(now, this.sendEpochStart + EPOCH_SECONDS);
     }
     const { epoch, counter, key } = this.send.next();
-    const packet = sealTunnelPacket(this.sym, key, this.tid, epoch, counter, plaintext);
+    const packet = buffer.subarray(0, tunnelPacketLength(plaintext.length));
+    sealTunnelPacketInto(this.sym, key, this.tid, epoch, counter, plaintext, packet);
     wipe(key);
     return packet;
   }

@@ -6,6 +6,7 @@
 import type { Observable } from 'rxjs';
 
 export interface Datagram {
+  /** The receiver owns these bytes: the engine opens tunnel packets over them. */
   data: Uint8Array;
   address: string;
   port: number;
@@ -14,6 +15,9 @@ export interface Datagram {
 export interface DatagramTransport {
   readonly datagrams: Observable<Datagram>;
   send(data: Uint8Array, address: string, port: number): void;
+  /** True if `send` is done with `data` when it returns (sent or copied): the engine then
+   * seals into one reused buffer instead of a new one per packet. */
+  readonly copiesOnSend?: boolean;
   close(): void;
 }
 

@@ -94,6 +94,33 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('AEAD into a given buffer and in place gives the same bytes and refusals', () => {
+      for (const c of aead.cases) {
+        const out = new Uint8Array(hex(c.msg).length + 16);
+        sym.aeadSealInto(out, hex(c.key), hex(c.nonce), hex(c.msg), hex(c.ad));
+        assert.equal(toHex(out), c.ct + c.tag);
+        const sealed = hex(c.ct + c.tag);
+        const opened = sym.aeadOpenInPlace(hex(c.key), hex(c.nonce), sealed, hex(c.ad));
+        assert.ok(opened !== null);
+        assert.equal(toHex(opened), c.msg);
+        assert.equal(opened.buffer, sealed.buffer, 'the plaintext is a view of the sealed bytes');
+        for (const check of c.decrypt_checks) {
+          const { nonce, sealed: input, ad } = tamper(check.what, c);
+          const result = sym.aeadOpenInPlace(hex(c.key), nonce, input.slice(), ad);
+          assert.equal(result !== null, check.ok, `${check.what} on case ${c.key.slice(0, 8)}`);
+        }
+      }
+      assert.throws(() =>
+        sym.aeadSealInto(
+          new Uint8Array(3),
+          new Uint8Array(32),
+          new Uint8Array(12),
+          new Uint8Array(),
+          new Uint8Array(),
+        ),
+      );
+    });
+
     it('AEAD refuses inputs shorter than a tag without throwing', () => {
       assert.equal(
         sym.aeadOpen(new Uint8Array(32), new Uint8Array(12), new Uint8Array(15), new Uint8Array()),

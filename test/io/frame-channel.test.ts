@@ -184,6 +184,8 @@ describe('IPC schemas', () => {
       tunFd: 4,
       cryptoFd: 5,
       keyFd: 6,
+      tunVnetHeader: true,
+      udpSegmentation: true,
       tunnelAddress: '10.42.0.1',
       prefixLength: 16,
       backend: 'auto',
@@ -199,6 +201,11 @@ describe('IPC schemas', () => {
       false,
     );
     assert.equal(decodeToWorker({ type: 'start', config: { ...server, tunFd: 1 } }).ok, false);
+    assert.equal(
+      decodeToWorker({ type: 'start', config: { ...server, tunVnetHeader: 'yes' } }).ok,
+      false,
+      'offload flags are booleans',
+    );
     assert.equal(
       decodeToWorker({ type: 'start', config: { ...server, role: 'router' } }).ok,
       false,

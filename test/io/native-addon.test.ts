@@ -34,7 +34,7 @@ describe('native addon start, stop and error paths', () => {
   });
 
   it('a UDP reader stopped twice, and its socket, are fine; descriptors are close-on-exec', async () => {
-    const socket = io.udpBind('127.0.0.1', 0);
+    const socket = io.udpBind('127.0.0.1', 0, false);
     assert.ok(closeOnExec(socket.fd), 'UDP socket close-on-exec');
     const received: number[] = [];
     const reader = io.udpRead(socket.fd, (batch) => received.push(batch.length));
@@ -51,7 +51,7 @@ describe('native addon start, stop and error paths', () => {
   it('a TUN device is close-on-exec; an NFQUEUE closed twice or judged after close is harmless', {
     skip: ROOT ? false : 'needs root (TUN, NFQUEUE)',
   }, async () => {
-    const tun = io.tunOpen('pqaddon0');
+    const tun = io.tunOpen('pqaddon0', false);
     assert.ok(closeOnExec(tun.fd), 'TUN close-on-exec');
     io.closeFd(tun.fd);
     const queue = io.nfqueueOpen(4297, () => {});
