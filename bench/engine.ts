@@ -3,7 +3,8 @@
  *   - server handshakes/s (fast and portable backends), handshakes from a loopback client;
  *   - cold connect (DNS answer → first inner packet answered, 1 MB key download included)
  *     and warm connect (cached key, prekeys) over loopback UDP;
- *   - inner packets/s through client and server engines over loopback UDP (64, 1200 B);
+ *   - inner packets/s through client and server engines over loopback UDP (64, 1200 B),
+ *     on Node's dgram sockets and on the daemons' native ones (GSO sends, GRO receives);
  *   - the per-packet tunnel lookup (1,000 tunnels), ns;
  *   - server memory per established session with 10,000 sessions.
  */
@@ -18,6 +19,8 @@ import { nobleSymmetric } from '../src/crypto/symmetric-noble.ts';
 import { ClientEngine } from '../src/engine/client-engine.ts';
 import { MemoryNetwork } from '../src/engine/memory-network.ts';
 import { ServerEngine } from '../src/engine/server-engine.ts';
+import { udpFdTransport } from '../src/io/fd-transports.ts';
+import { nativeIo } from '../src/io/native-io.ts';
 import { openUdpTransport } from '../src/io/udp-transport.ts';
 import { TUNNEL_HEADER_BYTES } from '../src/protocol/constants.ts';
 import { initiateHandshake } from '../src/protocol/handshake.ts';
@@ -26,6 +29,7 @@ import { formatPq1Label } from '../src/protocol/names.ts';
 import { encodeTunnelHeader } from '../src/protocol/tunnel-packet.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import type { ServerKeys } from '../src/shared/keys.ts';
+import type { DatagramTransport } from '../src/shared/transport.ts';
 import { TunnelIndex } from '../src/streams/tunnel-index.ts';
 import { decodeAnswerAddresses, dnsAnswer, udpPacket } from '../test/support/engine-harness.ts';
 
@@ -111,7 +115,19 @@ async function handshakesPerSecond(
   return rate;
 }
 
-async function connectTimes(keys: ServerKeys): Promise<{
+type Sockets = 'dgram' | 'native';
+
+/** A loopback UDP transport: Node's dgram, or the daemons' native socket with GSO and GRO. */
+async function loopbackTransport(sockets: Sockets): Promise<DatagramTransport & { port: number }> {
+  if (sockets === 'dgram') return openUdpTransport('127.0.0.1', 0);
+  const socket = nativeIo().udpBind('127.0.0.1', 0, true);
+  return { ...udpFdTransport(socket.fd, undefined, { segmentation: true }), port: socket.port };
+}
+
+async function connectTimes(
+  keys: ServerKeys,
+  sockets: Sockets,
+): Promise<{
   coldMs: number;
   warmMs: number;
   server: ServerEngine;
@@ -119,9 +135,9 @@ async function connectTimes(keys: ServerKeys): Promise<{
   internal: string;
   close(): void;
 }> {
-  const crypto = await openUdpTransport('127.0.0.1', 0);
-  const keyPort = await openUdpTransport('127.0.0.1', 0);
-  const clientPort = await openUdpTransport('127.0.0.1', 0);
+  const crypto = await loopbackTransport(sockets);
+  const keyPort = await loopbackTransport('dgram');
+  const clientPort = await loopbackTransport(sockets);
   const server = new ServerEngine({
     suite: fastSuite,
     keys,
@@ -281,18 +297,22 @@ async function main(): Promise<void> {
     'server handshakes/s, portable backend',
     (await handshakesPerSecond(portable, keys, 60)).toFixed(1),
   ]);
-  const setup = await connectTimes(keys);
-  rows.push([
-    'cold connect (DNS answer → first reply, 1 MB key download), ms',
-    setup.coldMs.toFixed(1),
-  ]);
-  rows.push(['warm connect (cached key, prekey), ms', setup.warmMs.toFixed(1)]);
-  for (const size of [64, 1200])
-    rows.push([
-      `inner packets/s through both engines, ${size} B`,
-      (await packetsPerSecond(setup, size, 100_000)).toFixed(0),
-    ]);
-  setup.close();
+  for (const sockets of ['dgram', 'native'] as const) {
+    const setup = await connectTimes(keys, sockets);
+    if (sockets === 'dgram') {
+      rows.push([
+        'cold connect (DNS answer → first reply, 1 MB key download), ms',
+        setup.coldMs.toFixed(1),
+      ]);
+      rows.push(['warm connect (cached key, prekey), ms', setup.warmMs.toFixed(1)]);
+    }
+    for (const size of [64, 1200])
+      rows.push([
+        `inner packets/s through both engines, ${size} B, ${sockets} sockets`,
+        (await packetsPerSecond(setup, size, 100_000)).toFixed(0),
+      ]);
+    setup.close();
+  }
   rows.push(['tunnel lookup per received packet (1,000 tunnels), ns', tunnelLookupNs().toFixed(0)]);
   rows.push([
     'server memory per established session (10,000 sessions), bytes',

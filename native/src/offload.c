@@ -48,17 +48,35 @@ int offload_complete_checksum(uint8_t *packet, size_t length, uint16_t start, ui
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
 
-size_t offload_segment_tcp4(const uint8_t *packet, size_t length, uint16_t gso_size, uint8_t *out,
-                            size_t capacity, uint16_t *lengths, size_t max_segments) {
+/* Header bytes of a TCP/IPv4 packet that can be segmented, or 0. */
+static size_t tcp4_headers(const uint8_t *packet, size_t length, uint16_t gso_size) {
   if (length < 40 || packet[0] >> 4 != 4 || packet[9] != 6 || gso_size == 0) return 0;
   size_t ip_length = (size_t)(packet[0] & 0x0f) * 4;
   if (ip_length < 20 || ip_length + 20 > length) return 0;
-  const uint8_t *tcp = packet + ip_length;
-  size_t tcp_length = (size_t)(tcp[12] >> 4) * 4;
+  size_t tcp_length = (size_t)(packet[ip_length + 12] >> 4) * 4;
   size_t headers = ip_length + tcp_length;
-  if (tcp_length < 20 || headers > length) return 0;
+  return tcp_length < 20 || headers > length ? 0 : headers;
+}
+
+static size_t segment_count(size_t payload, uint16_t gso_size) {
+  return payload == 0 ? 1 : (payload + gso_size - 1) / gso_size;
+}
+
+size_t offload_segmented_bytes(const uint8_t *packet, size_t length, uint16_t gso_size) {
+  size_t headers = tcp4_headers(packet, length, gso_size);
+  if (headers == 0) return 0;
+  size_t count = segment_count(length - headers, gso_size);
+  return count > OFFLOAD_MAX_SEGMENTS ? 0 : count * headers + (length - headers);
+}
+
+size_t offload_segment_tcp4(const uint8_t *packet, size_t length, uint16_t gso_size, uint8_t *out,
+                            size_t capacity, uint16_t *lengths, size_t max_segments) {
+  size_t headers = tcp4_headers(packet, length, gso_size);
+  if (headers == 0) return 0;
+  size_t ip_length = (size_t)(packet[0] & 0x0f) * 4;
+  const uint8_t *tcp = packet + ip_length;
   size_t payload = length - headers;
-  size_t count = payload == 0 ? 1 : (payload + gso_size - 1) / gso_size;
+  size_t count = segment_count(payload, gso_size);
   if (count > max_segments || count * headers + payload > capacity) return 0;
   uint16_t id = get16(packet + 4);
   uint32_t seq = get32(tcp + 4);

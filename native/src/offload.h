@@ -13,6 +13,9 @@
  * 0 if the offsets lie outside the packet. */
 int offload_complete_checksum(uint8_t *packet, size_t length, uint16_t start, uint16_t offset);
 
+/* The bytes offload_segment_tcp4 writes for this packet (0 if it cannot be segmented). */
+size_t offload_segmented_bytes(const uint8_t *packet, size_t length, uint16_t gso_size);
+
 /* Splits an IPv4 TCP packet of `length` bytes into segments of at most gso_size payload
  * bytes with their own IPv4 and TCP headers (lengths, ids, sequence numbers, flags and
  * both checksums), written back to back into `out` (capacity `capacity`); each segment's

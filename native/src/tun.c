@@ -42,7 +42,7 @@
 #define MAX_BATCH 256
 #define MAX_PACKET 65536
 #define VNET_HEADER sizeof(struct virtio_net_hdr)
-/* Room for one TSO packet's segments: every segment repeats the headers (at most 120 bytes). */
+/* The most bytes one TSO packet's segments take: each repeats the headers (at most 120 bytes). */
 #define SEGMENTS_BYTES (MAX_PACKET + OFFLOAD_MAX_SEGMENTS * 120)
 
 static void throw_errno(napi_env env, const char *what) {
@@ -128,8 +128,8 @@ static napi_value tun_drain(napi_env env, poller *p) {
 
 /* One packet behind a virtio-net header: TSO packets split, partial checksums completed.
  * Returns the packets appended to batch (0: malformed, dropped). */
-static uint32_t vnet_packets(napi_env env, unsigned char *read_buffer, size_t n, unsigned char *segments,
-                             napi_value batch, uint32_t count) {
+static uint32_t vnet_packets(napi_env env, unsigned char *read_buffer, size_t n, napi_value batch,
+                             uint32_t count) {
   if (n <= VNET_HEADER) return 0;
   struct virtio_net_hdr header;
   memcpy(&header, read_buffer, VNET_HEADER);
@@ -148,14 +148,13 @@ static uint32_t vnet_packets(napi_env env, unsigned char *read_buffer, size_t n,
   }
   if (gso != VIRTIO_NET_HDR_GSO_TCPV4) return 0;
   uint16_t lengths[OFFLOAD_MAX_SEGMENTS];
-  size_t made = offload_segment_tcp4(packet, length, header.gso_size, segments, SEGMENTS_BYTES, lengths,
-                                     OFFLOAD_MAX_SEGMENTS);
-  size_t total = 0;
-  for (size_t i = 0; i < made; i++) total += lengths[i];
+  size_t total = offload_segmented_bytes(packet, length, header.gso_size);
   napi_value arraybuffer;
   void *data;
-  if (made == 0 || napi_create_arraybuffer(env, total, &data, &arraybuffer) != napi_ok) return 0;
-  memcpy(data, segments, total);
+  if (total == 0 || total > SEGMENTS_BYTES || napi_create_arraybuffer(env, total, &data, &arraybuffer) != napi_ok)
+    return 0;
+  size_t made = offload_segment_tcp4(packet, length, header.gso_size, data, total, lengths, OFFLOAD_MAX_SEGMENTS);
+  if (made == 0) return 0;
   size_t offset = 0;
   for (size_t i = 0; i < made; i++) {
     napi_value view;
@@ -169,7 +168,6 @@ static uint32_t vnet_packets(napi_env env, unsigned char *read_buffer, size_t n,
 
 static napi_value tun_drain_vnet(napi_env env, poller *p) {
   unsigned char *buffer = p->data;
-  unsigned char *segments = buffer + VNET_HEADER + MAX_PACKET;
   napi_value batch;
   if (napi_create_array(env, &batch) != napi_ok) return NULL;
   uint32_t count = 0;
@@ -180,7 +178,7 @@ static napi_value tun_drain_vnet(napi_env env, poller *p) {
       break;
     }
     if (n <= 0) break;
-    count += vnet_packets(env, buffer, (size_t)n, segments, batch, count);
+    count += vnet_packets(env, buffer, (size_t)n, batch, count);
   }
   return count > 0 ? batch : NULL;
 }
@@ -191,8 +189,7 @@ static napi_value tun_read(napi_env env, napi_callback_info info) {
 }
 
 static napi_value tun_read_vnet(napi_env env, napi_callback_info info) {
-  return poller_js_start(env, info, sizeof(poller), VNET_HEADER + MAX_PACKET + SEGMENTS_BYTES,
-                         tun_drain_vnet, "pqconnect-tun", "tunReadVnet(fd, callback)");
+  return poller_js_start(env, info, sizeof(poller), VNET_HEADER + MAX_PACKET, tun_drain_vnet, "pqconnect-tun", "tunReadVnet(fd, callback)");
 }
 
 static napi_value tun_stop(napi_env env, napi_callback_info info) {
