@@ -7,7 +7,8 @@
  *   udpBind(address, port, gro): { fd, port, gro }
  *                                            IPv4 socket, non-blocking, 4 MiB buffers;
  *                                            with gro, UDP_GRO (gro false: refused)
- *   udpRead(fd, callback): handle            callback(datagrams: {data, address, port}[]);
+ *   udpRead(fd, callback): handle            callback([datas, addresses, ports]): three
+ *                                            parallel arrays, one entry per datagram;
  *                                            datagrams the kernel coalesced (GRO) come
  *                                            out one by one again
  *   udpStop(handle)
@@ -127,11 +128,40 @@ static napi_value udp_bind(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* The batch handed to JS: [data views, source addresses, source ports], one entry per
+ * datagram each. Parallel arrays, so no object is built and no property named per datagram;
+ * one address string serves every datagram from the same source in a row. */
+typedef struct {
+  napi_value datas, addresses, ports;
+  uint32_t total;
+  struct in_addr last_source;
+  napi_value last_address;
+} udp_batch;
+
+static int batch_add(napi_env env, udp_batch *batch, napi_value data, struct sockaddr_in *source) {
+  if (batch->last_address == NULL || batch->last_source.s_addr != source->sin_addr.s_addr) {
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &source->sin_addr, text, sizeof text);
+    if (napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &batch->last_address) != napi_ok) return 0;
+    batch->last_source = source->sin_addr;
+  }
+  napi_value port;
+  if (napi_create_uint32(env, ntohs(source->sin_port), &port) != napi_ok ||
+      napi_set_element(env, batch->datas, batch->total, data) != napi_ok ||
+      napi_set_element(env, batch->addresses, batch->total, batch->last_address) != napi_ok ||
+      napi_set_element(env, batch->ports, batch->total, port) != napi_ok)
+    return 0;
+  batch->total++;
+  return 1;
+}
+
 static napi_value udp_drain(napi_env env, poller *p) {
   udp_reader *reader = (udp_reader *)p;
-  napi_value batch;
-  if (napi_create_array(env, &batch) != napi_ok) return NULL;
-  uint32_t total = 0;
+  udp_batch batch = {0};
+  napi_value result;
+  if (napi_create_array(env, &batch.datas) != napi_ok || napi_create_array(env, &batch.addresses) != napi_ok ||
+      napi_create_array(env, &batch.ports) != napi_ok || napi_create_array_with_length(env, 3, &result) != napi_ok)
+    return NULL;
   for (int round = 0; round < 4; round++) {
     for (int i = 0; i < BATCH; i++) {
       reader->vectors[i].iov_base = (unsigned char *)p->data + (size_t)i * DATAGRAM_MAX;
@@ -152,35 +182,29 @@ static napi_value udp_drain(napi_env env, poller *p) {
     }
     if (received <= 0) break;
     for (int i = 0; i < received; i++) {
-      napi_value arraybuffer, address, port;
+      napi_value arraybuffer;
       void *copy;
-      char text[INET_ADDRSTRLEN];
       size_t length = reader->messages[i].msg_len;
       size_t segment = gro_segment_size(&reader->messages[i].msg_hdr);
       if (segment == 0 || segment > length) segment = length;
-      inet_ntop(AF_INET, &reader->sources[i].sin_addr, text, sizeof text);
-      if (napi_create_arraybuffer(env, length, &copy, &arraybuffer) != napi_ok ||
-          napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &address) != napi_ok ||
-          napi_create_uint32(env, ntohs(reader->sources[i].sin_port), &port) != napi_ok)
-        continue;
+      if (napi_create_arraybuffer(env, length, &copy, &arraybuffer) != napi_ok) continue;
       memcpy(copy, reader->vectors[i].iov_base, length);
       for (size_t offset = 0; offset < length || (length == 0 && offset == 0); offset += segment) {
         size_t size = length - offset < segment ? length - offset : segment;
-        napi_value item, data;
+        napi_value data;
         if (napi_create_typedarray(env, napi_uint8_array, size, arraybuffer, offset, &data) != napi_ok ||
-            napi_create_object(env, &item) != napi_ok ||
-            napi_set_named_property(env, item, "data", data) != napi_ok ||
-            napi_set_named_property(env, item, "address", address) != napi_ok ||
-            napi_set_named_property(env, item, "port", port) != napi_ok ||
-            napi_set_element(env, batch, total, item) != napi_ok)
+            !batch_add(env, &batch, data, &reader->sources[i]))
           break;
-        total++;
         if (length == 0) break;
       }
     }
     if (received < BATCH) break;
   }
-  return total > 0 ? batch : NULL;
+  if (batch.total == 0 || napi_set_element(env, result, 0, batch.datas) != napi_ok ||
+      napi_set_element(env, result, 1, batch.addresses) != napi_ok ||
+      napi_set_element(env, result, 2, batch.ports) != napi_ok)
+    return NULL;
+  return result;
 }
 
 static napi_value udp_read(napi_env env, napi_callback_info info) {

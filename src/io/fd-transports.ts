@@ -21,8 +21,9 @@ export function udpFdTransport(
     counters?.add('drop: udp: send refused by the kernel', datagrams);
   const segments = segmentation ? segmentSender(io, fd, refused) : null;
   const datagrams = new Subject<Datagram>();
-  const handle = io.udpRead(fd, (batch) => {
-    for (const datagram of batch) datagrams.next(datagram);
+  const handle = io.udpRead(fd, ([datas, addresses, ports]) => {
+    for (let i = 0; i < datas.length; i++)
+      datagrams.next({ data: datas[i]!, address: addresses[i]!, port: ports[i]! });
   });
   return {
     datagrams: datagrams.asObservable(),

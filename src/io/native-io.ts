@@ -22,10 +22,7 @@ export interface NativeIo {
   closeFd(fd: number): void;
   /** With gro: UDP_GRO on the socket (`gro` false in the answer if the kernel refused). */
   udpBind(address: string, port: number, gro: boolean): { fd: number; port: number; gro: boolean };
-  udpRead(
-    fd: number,
-    callback: (datagrams: { data: Uint8Array; address: string; port: number }[]) => void,
-  ): unknown;
+  udpRead(fd: number, callback: (batch: UdpBatch) => void): unknown;
   udpStop(handle: unknown): void;
   udpSend(fd: number, data: Uint8Array, address: string, port: number): boolean;
   /** Datagrams of `size` bytes back to back (the last may be shorter) in one GSO send:
@@ -49,6 +46,9 @@ export interface NativeIo {
    * returns how many system calls it allows. Throws if it cannot be installed. */
   confineSyscalls(): number;
 }
+
+/** Datagrams as three parallel arrays: bytes, source address, source port. */
+export type UdpBatch = [datas: Uint8Array[], addresses: string[], ports: number[]];
 
 export interface TunOpened {
   fd: number;

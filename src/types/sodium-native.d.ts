@@ -21,6 +21,8 @@ declare module 'sodium-native' {
       nonce: Uint8Array,
       key: Uint8Array,
     ): number;
+    /** The original ChaCha20 keystream from block 0 (8-byte nonce) into `out`. */
+    crypto_stream_chacha20(out: Uint8Array, nonce: Uint8Array, key: Uint8Array): void;
     crypto_scalarmult(shared: Uint8Array, secretKey: Uint8Array, publicKey: Uint8Array): void;
     crypto_scalarmult_base(publicKey: Uint8Array, secretKey: Uint8Array): void;
   };

@@ -37,7 +37,10 @@ describe('native addon start, stop and error paths', () => {
     const socket = io.udpBind('127.0.0.1', 0, false);
     assert.ok(closeOnExec(socket.fd), 'UDP socket close-on-exec');
     const received: number[] = [];
-    const reader = io.udpRead(socket.fd, (batch) => received.push(batch.length));
+    const reader = io.udpRead(socket.fd, ([datas, addresses, ports]) => {
+      received.push(datas.length);
+      assert.deepEqual([addresses, ports], [['127.0.0.1'], [socket.port]]);
+    });
     assert.ok(io.udpSend(socket.fd, new Uint8Array([1, 2, 3]), '127.0.0.1', socket.port));
     for (let waited = 0; received.length === 0 && waited < 5_000; waited += 20) await sleep(20);
     assert.deepEqual(received, [1]);

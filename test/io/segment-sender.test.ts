@@ -22,8 +22,9 @@ describe('UDP sends in GSO batches', () => {
     const sender = io.udpBind('127.0.0.1', 0, false);
     assert.equal(receiver.gro, true, 'UDP_GRO on loopback');
     const arrived: Uint8Array[] = [];
-    const reader = io.udpRead(receiver.fd, (batch) => {
-      for (const d of batch) arrived.push(d.data.slice());
+    const reader = io.udpRead(receiver.fd, ([datas, addresses]) => {
+      for (const data of datas) arrived.push(data.slice());
+      assert.ok(addresses.every((a) => a === '127.0.0.1'));
     });
     let refused = 0;
     const send = segmentSender(io, sender.fd, (n) => {
