@@ -142,6 +142,8 @@ export class ServerEngine {
   /** Every datagram the engine sends on the crypto port goes here: nothing after close(). */
   private readonly send: (data: Uint8Array, address: string, port: number) => void;
   private readonly sealBuffer: Uint8Array | undefined;
+  private readonly sessionMachine: typeof serverSessionMachine;
+  private readonly recordByActor = new WeakMap<object, ServerSessionRecord>();
 
   constructor(private readonly options: ServerEngineOptions) {
     this.send = closableSender(
@@ -150,6 +152,7 @@ export class ServerEngine {
       () => this.counters.drop('send after close'),
     );
     this.sealBuffer = sealBufferFor(options.cryptoTransport);
+    this.sessionMachine = this.provideSessionMachine();
     const { suite, keys } = options;
     this.clock = options.clock ?? systemClock;
     this.events = new SessionEventBus(this.clock);
@@ -441,6 +444,7 @@ export class ServerEngine {
       roamed: ({ address, port }) => record.actor.send({ type: 'PEER_ROAMED', address, port }),
     });
     record.actor = this.createSessionActor(record);
+    this.recordByActor.set(record.actor, record);
     record.dataPlane = new SessionDataPlane(policyStream(record.actor), {
       seal: (packet) => record.endpoint.sealInner(packet),
       plain: () => this.counters.drop('outbound: no plain path on a server'),
@@ -456,22 +460,46 @@ export class ServerEngine {
     );
   }
 
-  private createSessionActor(record: ServerSessionRecord): Actor<typeof serverSessionMachine> {
-    const machine = serverSessionMachine.provide({
+  /**
+   * The session chart with this engine's actions, made once (not a machine per session):
+   * an action finds its tunnel by the actor it runs in, the guard (which has no actor) by
+   * the session's internal address, unique while the session lives.
+   */
+  private provideSessionMachine(): typeof serverSessionMachine {
+    const recordOf = ({ self }: { self: unknown }) => this.recordByActor.get(self as object);
+    return serverSessionMachine.provide({
       actions: {
-        sendConfirmation: () => {
-          if (this.options.confirmHandshakes !== false) record.endpoint.sendKeepalive();
+        sendConfirmation: (args) => {
+          if (this.options.confirmHandshakes !== false) recordOf(args)?.endpoint.sendKeepalive();
         },
-        maintainTunnel: () => {
-          if (keepaliveDue(record.endpoint, this.clock.now())) record.endpoint.sendKeepalive();
+        maintainTunnel: (args) => {
+          const endpoint = recordOf(args)?.endpoint;
+          if (endpoint !== undefined && keepaliveDue(endpoint, this.clock.now()))
+            endpoint.sendKeepalive();
         },
-        eraseTunnelKeys: () => record.endpoint.close(),
-        releaseAddress: () => this.forget(record),
-        sendCookie: () => this.sendCookie(record),
+        eraseTunnelKeys: (args) => recordOf(args)?.endpoint.close(),
+        releaseAddress: (args) => {
+          const record = recordOf(args);
+          if (record !== undefined) this.forget(record);
+        },
+        sendCookie: (args) => {
+          const record = recordOf(args);
+          if (record !== undefined) this.sendCookie(record);
+        },
       },
-      guards: { tunnelDead: () => !record.endpoint.isAlive(seconds(this.clock)) },
+      guards: {
+        tunnelDead: ({ context }) =>
+          !(
+            this.byAddress
+              .get(parseIpv4Address(context.internalAddress))
+              ?.endpoint.isAlive(seconds(this.clock)) ?? false
+          ),
+      },
     });
-    return createActor(machine, {
+  }
+
+  private createSessionActor(record: ServerSessionRecord): Actor<typeof serverSessionMachine> {
+    return createActor(this.sessionMachine, {
       clock: this.clock,
       inspect: this.events.inspector(record.id, 'serverSession'),
       input: {
