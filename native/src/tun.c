@@ -105,27 +105,6 @@ static napi_status copy_to_uint8array(napi_env env, const void *bytes, size_t le
   return napi_create_typedarray(env, napi_uint8_array, length, arraybuffer, 0, out);
 }
 
-static napi_value tun_drain(napi_env env, poller *p) {
-  unsigned char *buffer = p->data;
-  napi_value batch;
-  if (napi_create_array(env, &batch) != napi_ok) return NULL;
-  uint32_t count = 0;
-  while (count < MAX_BATCH) {
-    ssize_t n = read(p->fd, buffer, MAX_PACKET);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      poller_fail(p); /* EIO, EBADF…: the device is gone; do not spin on it */
-      break;
-    }
-    if (n <= 0) break;
-    napi_value packet;
-    if (copy_to_uint8array(env, buffer, (size_t)n, &packet) != napi_ok ||
-        napi_set_element(env, batch, count, packet) != napi_ok)
-      break;
-    count++;
-  }
-  return count > 0 ? batch : NULL;
-}
-
 /* One packet behind a virtio-net header: TSO packets split, partial checksums completed.
  * Returns the packets appended to batch (0: malformed, dropped). */
 static uint32_t vnet_packets(napi_env env, unsigned char *read_buffer, size_t n, napi_value batch,
@@ -166,21 +145,39 @@ static uint32_t vnet_packets(napi_env env, unsigned char *read_buffer, size_t n,
   return (uint32_t)made;
 }
 
-static napi_value tun_drain_vnet(napi_env env, poller *p) {
+/* One packet as read (no virtio-net header): appended as it is. */
+static uint32_t plain_packet(napi_env env, unsigned char *read_buffer, size_t n, napi_value batch,
+                             uint32_t count) {
+  napi_value packet;
+  return copy_to_uint8array(env, read_buffer, n, &packet) == napi_ok &&
+                 napi_set_element(env, batch, count, packet) == napi_ok
+             ? 1
+             : 0;
+}
+
+/* Reads until the device is empty or MAX_BATCH packets are in the batch. */
+static napi_value drain(napi_env env, poller *p, size_t read_size,
+                        uint32_t (*packets)(napi_env, unsigned char *, size_t, napi_value, uint32_t)) {
   unsigned char *buffer = p->data;
   napi_value batch;
   if (napi_create_array(env, &batch) != napi_ok) return NULL;
   uint32_t count = 0;
   while (count < MAX_BATCH) {
-    ssize_t n = read(p->fd, buffer, VNET_HEADER + MAX_PACKET);
+    ssize_t n = read(p->fd, buffer, read_size);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-      poller_fail(p);
+      poller_fail(p); /* EIO, EBADF…: the device is gone; do not spin on it */
       break;
     }
     if (n <= 0) break;
-    count += vnet_packets(env, buffer, (size_t)n, batch, count);
+    count += packets(env, buffer, (size_t)n, batch, count);
   }
   return count > 0 ? batch : NULL;
+}
+
+static napi_value tun_drain(napi_env env, poller *p) { return drain(env, p, MAX_PACKET, plain_packet); }
+
+static napi_value tun_drain_vnet(napi_env env, poller *p) {
+  return drain(env, p, VNET_HEADER + MAX_PACKET, vnet_packets);
 }
 
 static napi_value tun_read(napi_env env, napi_callback_info info) {

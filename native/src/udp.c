@@ -216,32 +216,46 @@ static napi_value udp_stop(napi_env env, napi_callback_info info) {
   return poller_js_stop(env, info, "udpStop(handle)");
 }
 
+/* A send's arguments: fd, the bytes (a Uint8Array), and the target (address, port). */
+typedef struct {
+  int32_t fd;
+  void *data;
+  size_t length;
+  struct sockaddr_in target;
+} send_args;
+
+/* Reads fd and data from argv[0..1] and the target from argv[at], argv[at + 1]. */
+static bool parse_send_args(napi_env env, napi_value *argv, size_t argc, size_t at, send_args *out) {
+  memset(out, 0, sizeof *out);
+  out->target.sin_family = AF_INET;
+  bool typed = false;
+  napi_typedarray_type kind = napi_int8_array;
+  uint32_t port;
+  if (argc >= 2 && napi_is_typedarray(env, argv[1], &typed) == napi_ok && typed &&
+      napi_get_typedarray_info(env, argv[1], &kind, &out->length, &out->data, NULL, NULL) != napi_ok)
+    typed = false;
+  if (argc < at + 2 || !typed || kind != napi_uint8_array ||
+      napi_get_value_int32(env, argv[0], &out->fd) != napi_ok || out->fd < 0 ||
+      !parse_address(env, argv[at], &out->target.sin_addr) ||
+      napi_get_value_uint32(env, argv[at + 1], &port) != napi_ok || port > 65535)
+    return false;
+  out->target.sin_port = htons((uint16_t)port);
+  return true;
+}
+
 static napi_value udp_send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd;
-  uint32_t port;
-  void *data = NULL;
-  size_t length = 0;
-  struct sockaddr_in target;
-  memset(&target, 0, sizeof target);
-  target.sin_family = AF_INET;
-  bool typed = false;
-  napi_typedarray_type kind = napi_int8_array;
-  if (argc >= 2 && napi_is_typedarray(env, argv[1], &typed) == napi_ok && typed &&
-      napi_get_typedarray_info(env, argv[1], &kind, &length, &data, NULL, NULL) != napi_ok)
-    typed = false;
-  if (argc < 4 || !typed || kind != napi_uint8_array || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
-      fd < 0 || !parse_address(env, argv[2], &target.sin_addr) ||
-      napi_get_value_uint32(env, argv[3], &port) != napi_ok || port > 65535) {
+  send_args args;
+  if (!parse_send_args(env, argv, argc, 2, &args)) {
     napi_throw_type_error(env, NULL, "udpSend(fd, data, address, port)");
     return NULL;
   }
-  target.sin_port = htons((uint16_t)port);
-  ssize_t sent = sendto(fd, data, length, MSG_DONTWAIT, (struct sockaddr *)&target, sizeof target);
+  ssize_t sent = sendto(args.fd, args.data, args.length, MSG_DONTWAIT, (struct sockaddr *)&args.target,
+                        sizeof args.target);
   napi_value result;
-  CHECK(env, napi_get_boolean(env, sent == (ssize_t)length, &result));
+  CHECK(env, napi_get_boolean(env, sent == (ssize_t)args.length, &result));
   return result;
 }
 
@@ -249,30 +263,17 @@ static napi_value udp_send_segments(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd;
-  uint32_t segment, port;
-  void *data = NULL;
-  size_t length = 0;
-  struct sockaddr_in target;
-  memset(&target, 0, sizeof target);
-  target.sin_family = AF_INET;
-  bool typed = false;
-  napi_typedarray_type kind = napi_int8_array;
-  if (argc >= 2 && napi_is_typedarray(env, argv[1], &typed) == napi_ok && typed &&
-      napi_get_typedarray_info(env, argv[1], &kind, &length, &data, NULL, NULL) != napi_ok)
-    typed = false;
-  if (argc < 5 || !typed || kind != napi_uint8_array || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
-      fd < 0 || napi_get_value_uint32(env, argv[2], &segment) != napi_ok || segment == 0 ||
-      segment > 65535 || !parse_address(env, argv[3], &target.sin_addr) ||
-      napi_get_value_uint32(env, argv[4], &port) != napi_ok || port > 65535) {
+  send_args args;
+  uint32_t segment;
+  if (!parse_send_args(env, argv, argc, 3, &args) || napi_get_value_uint32(env, argv[2], &segment) != napi_ok ||
+      segment == 0 || segment > 65535) {
     napi_throw_type_error(env, NULL, "udpSendSegments(fd, data, size, address, port)");
     return NULL;
   }
-  target.sin_port = htons((uint16_t)port);
-  struct iovec vector = {data, length};
+  struct iovec vector = {args.data, args.length};
   char control[CMSG_SPACE(sizeof(uint16_t))];
   memset(control, 0, sizeof control);
-  struct msghdr message = {.msg_name = &target, .msg_namelen = sizeof target, .msg_iov = &vector,
+  struct msghdr message = {.msg_name = &args.target, .msg_namelen = sizeof args.target, .msg_iov = &vector,
                            .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
   struct cmsghdr *c = CMSG_FIRSTHDR(&message);
   c->cmsg_level = SOL_UDP;
@@ -280,9 +281,9 @@ static napi_value udp_send_segments(napi_env env, napi_callback_info info) {
   c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
   uint16_t size = (uint16_t)segment;
   memcpy(CMSG_DATA(c), &size, sizeof size);
-  ssize_t sent = sendmsg(fd, &message, MSG_DONTWAIT);
+  ssize_t sent = sendmsg(args.fd, &message, MSG_DONTWAIT);
   int32_t outcome = 1;
-  if (sent != (ssize_t)length)
+  if (sent != (ssize_t)args.length)
     outcome = sent < 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT || errno == EOPNOTSUPP) ? -1 : 0;
   napi_value result;
   CHECK(env, napi_create_int32(env, outcome, &result));

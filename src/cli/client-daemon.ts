@@ -20,6 +20,7 @@ import { formatIpv4Address } from '../protocol/ipv4.ts';
 import { UsageError } from './args.ts';
 import type { ClientOptions } from './client-options.ts';
 import { daemonLogger } from './daemon-log.ts';
+import { tunSettings } from './daemon-options.ts';
 import type { FromWorker } from './ipc.ts';
 import { describeOffloads } from './offload-summary.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
@@ -28,9 +29,8 @@ import { WorkerRequests } from './worker-requests.ts';
 const DNS_VERDICT_TIMEOUT_MS = 250;
 
 export async function runClientDaemon(options: ClientOptions): Promise<number> {
-  const { port, prefixLength, tunnelAddress, tunName, mtu, offload, hostAddress, queue, bottle } =
+  const { port, prefixLength, tunnelAddress, mtu, offload, hostAddress, queue, bottle, runDir } =
     options;
-  const { runDir } = options;
   if (process.getuid?.() !== 0)
     throw new UsageError('must run as root (it creates a TUN device and firewall rules)');
   const lock = await takeInstanceLock('pqconnect/client');
@@ -59,13 +59,7 @@ export async function runClientDaemon(options: ClientOptions): Promise<number> {
       `firewall: DNS answers diverted by ${firewall.name}, fallback NAT in the nftables table ip pqconnect`,
     );
     daemon.onShutdown(() => firewall.removeAll());
-    const tun = await createTun({
-      name: tunName,
-      address: tunnelAddress,
-      prefixLength,
-      mtu,
-      offload,
-    });
+    const tun = await createTun(tunSettings(options));
     daemon.onShutdown(() => io.closeFd(tun.fd));
     const udp = io.udpBind('0.0.0.0', port, offload);
     daemon.onShutdown(() => io.closeFd(udp.fd));

@@ -4,6 +4,7 @@
  * their validated values. Each daemon adds its own (ports, keys, DNS interception).
  */
 
+import type { TunSettings } from '../io/tun-device.ts';
 import {
   DEFAULT_TUNNEL_MTU,
   MAX_TUNNEL_MTU,
@@ -82,6 +83,12 @@ type DaemonValues = {
       ? boolean
       : string;
 };
+
+/** The TUN device the options ask for. */
+export function tunSettings(options: DaemonOptions): TunSettings {
+  const { tunName: name, tunnelAddress: address, prefixLength, mtu, offload } = options;
+  return { name, address, prefixLength, mtu, offload };
+}
 
 export function daemonOptions(
   values: DaemonValues,

@@ -12,6 +12,7 @@ import { createTun } from '../io/tun-device.ts';
 import { FIRST_PASSED_FD, lookupUser } from '../io/worker-process.ts';
 import { UsageError } from './args.ts';
 import { daemonLogger } from './daemon-log.ts';
+import { tunSettings } from './daemon-options.ts';
 import { describeOffloads } from './offload-summary.ts';
 import { PrivilegedDaemon } from './privileged-daemon.ts';
 import type { ServerOptions } from './server-options.ts';
@@ -23,7 +24,6 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
     keyPort,
     prefixLength,
     tunnelAddress,
-    tunName,
     mtu,
     offload,
     hostAddress,
@@ -47,13 +47,7 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
     daemon.onShutdown(() => io.closeFd(crypto.fd));
     const keyServer = io.udpBind('0.0.0.0', keyPort, false);
     daemon.onShutdown(() => io.closeFd(keyServer.fd));
-    const tun = await createTun({
-      name: tunName,
-      address: tunnelAddress,
-      prefixLength,
-      mtu,
-      offload,
-    });
+    const tun = await createTun(tunSettings(options));
     daemon.onShutdown(() => io.closeFd(tun.fd));
     log(describeOffloads(offload, tun, [crypto]));
 

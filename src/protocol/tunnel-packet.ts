@@ -49,19 +49,6 @@ export function parseTunnelPacket(bytes: Uint8Array): Result<TunnelPacketView> {
   });
 }
 
-export function sealTunnelPacket(
-  sym: SymmetricPrimitives,
-  key: Uint8Array,
-  tid: Uint8Array,
-  epoch: number,
-  counter: number,
-  plaintext: Uint8Array,
-): Uint8Array {
-  const packet = new Uint8Array(tunnelPacketLength(plaintext.length));
-  sealTunnelPacketInto(sym, key, tid, epoch, counter, plaintext, packet);
-  return packet;
-}
-
 /** Seals into `out` (exactly tunnelPacketLength(plaintext.length) bytes, apart from plaintext). */
 export function sealTunnelPacketInto(
   sym: SymmetricPrimitives,
