@@ -10,6 +10,9 @@ import { type Lab, waitFor } from './lab.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = (tool: string) => join(ROOT, 'bin', tool);
+/** Options every daemon started here gets first (the test command runs the namespace
+ * suites a second time with PQCONNECT_LAB_DAEMON_ARGS="--offload off"). */
+const LAB_DAEMON_ARGS = (process.env.PQCONNECT_LAB_DAEMON_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 export interface Scenario {
   keyDir: string;
@@ -94,7 +97,12 @@ export async function startServerDaemon(
 ): Promise<void> {
   const ready = waitForAnotherLine(lab, 'server', 'server engine on');
   const [program, ...prefix] = command;
-  lab.start(lab.server, program!, [...prefix, '--keydir', scenario.keyDir, ...extra], 'server');
+  lab.start(
+    lab.server,
+    program!,
+    [...prefix, '--keydir', scenario.keyDir, ...LAB_DAEMON_ARGS, ...extra],
+    'server',
+  );
   await ready;
 }
 
@@ -105,6 +113,6 @@ export async function startClientDaemon(
 ): Promise<void> {
   const ready = waitForAnotherLine(lab, 'client', 'client up');
   const [program, ...prefix] = command;
-  lab.start(lab.client, program!, [...prefix, '--verbose', ...extra], 'client');
+  lab.start(lab.client, program!, [...prefix, '--verbose', ...LAB_DAEMON_ARGS, ...extra], 'client');
   await ready;
 }

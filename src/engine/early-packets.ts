@@ -3,6 +3,7 @@
  * processed: a 0-RTT client sends data right behind its handshake, and the data can win
  * the race against the McEliece decapsulation on the thread pool. A few such packets are
  * held for a second and replayed once the tunnel exists; the rest are dropped as before.
+ * At most 256 are held, each a copy of its own bytes.
  */
 import type { EngineClock } from '../shared/clock.ts';
 import type { Datagram } from '../shared/transport.ts';
@@ -21,7 +22,8 @@ export class EarlyPacketBuffer {
     this.expire();
     if (!handshakePending || this.count >= MAX_HELD) return false;
     const list = this.held.get(tunnelId) ?? [];
-    list.push({ at: this.clock.now(), datagram });
+    // A copy: the datagram may be a view into a 64 KiB GRO buffer that it would pin.
+    list.push({ at: this.clock.now(), datagram: { ...datagram, data: datagram.data.slice() } });
     this.held.set(tunnelId, list);
     this.count++;
     return true;
