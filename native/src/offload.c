@@ -77,7 +77,7 @@ size_t offload_segment_tcp4(const uint8_t *packet, size_t length, uint16_t gso_s
   const uint8_t *tcp = packet + ip_length;
   size_t payload = length - headers;
   size_t count = segment_count(payload, gso_size);
-  if (count > max_segments || count * headers + payload > capacity) return 0;
+  if (count > max_segments || count * headers + payload > capacity || headers + gso_size > 65535) return 0;
   uint16_t id = get16(packet + 4);
   uint32_t seq = get32(tcp + 4);
   size_t written = 0;
