@@ -67,6 +67,7 @@ describe('command-line tools', () => {
     ['pqconnect', ['-m', '30'], /--mask: prefix length must be 8\.\.24: 30/],
     ['pqconnect', ['--mtu', '100'], /--mtu: MTU must be 576\.\.8916: 100/],
     ['pqconnect-server', ['--mtu', '1500x'], /--mtu: MTU must be 576\.\.8916: 1500x/],
+    ['pqconnect-server', ['--offload', 'maybe'], /--offload: must be one of auto, off: maybe/],
     ['pqconnect', ['-H', '10.0.0'], /--host-ip: not an IPv4 address: 10\.0\.0/],
     ['pqconnect-server', ['-a', '300.1.1.1'], /--addr: not an IPv4 address: 300\.1\.1\.1/],
     ['pqconnect-server', ['-i', 'a name with spaces'], /invalid interface name/],

@@ -47,6 +47,40 @@ describe('UDP sends in GSO batches', () => {
     assert.deepEqual(arrived, sent);
   });
 
+  it('keeps the order of datagrams to different addresses and sizes', async () => {
+    const calls: string[] = [];
+    const fake = {
+      udpSend: (_fd: number, data: Uint8Array, _address: string, port: number) => {
+        calls.push(`send ${port} ${data.length}`);
+        return true;
+      },
+      udpSendSegments: (_fd: number, data: Uint8Array, size: number, _a: string, port: number) => {
+        calls.push(`gso ${port} ${data.length}/${size}`);
+        return 1 as const;
+      },
+    };
+    const send = segmentSender(fake, 3, () => {});
+    for (const [port, size] of [
+      [1, 100],
+      [1, 100],
+      [2, 100],
+      [1, 100],
+      [1, 100],
+      [1, 40],
+      [1, 100],
+      [1, 200],
+    ] as const)
+      send.send(new Uint8Array(size), '127.0.0.1', port);
+    await sleep(0);
+    assert.deepEqual(calls, [
+      'gso 1 200/100',
+      'send 2 100',
+      'gso 1 240/100',
+      'send 1 100',
+      'send 1 200',
+    ]);
+  });
+
   it('sends each datagram alone once the kernel refuses GSO', () => {
     const calls: string[] = [];
     const fake = {
