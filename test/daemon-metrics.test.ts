@@ -1,12 +1,14 @@
 /**
  * --metrics: a status document turned into Prometheus metrics — names, labels and values,
  * totals that never go down when sessions end, each duration observed once, hostile
- * worker numbers and label floods bounded — and the text checked by promtool.
+ * worker numbers checked and its labels limited to the catalogue — and the text checked
+ * by promtool.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { DaemonMetrics } from '../src/cli/daemon-metrics.ts';
+import { workerCounterNames } from '../src/cli/worker-counters.ts';
 
 function hasPromtool(): boolean {
   return spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -36,7 +38,7 @@ describe('daemon metrics', () => {
       counters: {
         'handshakes sent': 3,
         'liveness: new handshakes': 1,
-        'drop: handshake: replayed c0': 2,
+        'drop: handshake: computation failed': 2,
         'drop: tunnel: unknown tunnel id': 5,
         'keepalives received': 4,
       },
@@ -48,7 +50,8 @@ describe('daemon metrics', () => {
       'pqconnect_uptime_seconds 12',
       'pqconnect_handshakes_total{event="sent"} 3',
       'pqconnect_handshakes_total{event="liveness"} 1',
-      'pqconnect_handshake_failures_total{reason="replayed c0"} 2',
+      'pqconnect_handshake_failures_total{reason="computation failed"} 2',
+      'pqconnect_drops_total{reason="dns: no internal address left"} 0',
       'pqconnect_drops_total{reason="tunnel: unknown tunnel id"} 5',
       'pqconnect_events_total{event="keepalives received"} 4',
       'pqconnect_tunnel_bytes_total{direction="in"} 1000',
@@ -73,9 +76,14 @@ describe('daemon metrics', () => {
     assert.ok(text.includes('pqconnect_handshake_duration_seconds_count 2\n'), text);
   });
 
-  it('bounds what a hostile worker can report: numbers checked, reason labels capped', async () => {
+  it('bounds what a hostile worker can report: numbers checked, labels from the catalogue', async () => {
     const metrics = new DaemonMetrics('server', '0.2.0');
-    const counters: Record<string, number> = { 'drop: bad': Number.NaN, 'drop: negative': -4 };
+    const counters: Record<string, number> = {
+      'drop: bad': Number.NaN,
+      'drop: negative': -4,
+      'drop: handshake: replayed c0': 3,
+      'made-up event': 2,
+    };
     for (let i = 0; i < 1_000; i++) counters[`drop: flood ${i}`] = 1;
     metrics.update({
       counters,
@@ -83,8 +91,14 @@ describe('daemon metrics', () => {
     });
     const text = await metrics.registry.metrics();
     const reasons = text.split('\n').filter((l) => l.startsWith('pqconnect_drops_total{'));
-    assert.ok(reasons.length <= 201, `${reasons.length} reason labels`);
-    assert.ok(text.includes('pqconnect_drops_total{reason="other"} 800\n'));
+    assert.equal(
+      reasons.length,
+      workerCounterNames('server').filter((n) => n.startsWith('drop: ')).length + 1,
+    );
+    assert.ok(text.includes('pqconnect_drops_total{reason="other"} 1000\n'));
+    assert.ok(text.includes('pqconnect_drops_total{reason="handshake: replayed c0"} 3\n'));
+    assert.ok(text.includes('pqconnect_events_total{event="other"} 2\n'));
+    assert.ok(!text.includes('made-up'));
     assert.ok(!text.includes('reason="bad"') && !text.includes('reason="negative"'));
     assert.ok(text.includes('pqconnect_tunnel_bytes_total{direction="in"} 0\n'));
     assert.ok(text.includes('pqconnect_sessions{state="other"} 1\n'));

@@ -4,18 +4,18 @@
  * document `pqconnect status --json` prints) and turns it into metrics: handshakes and
  * handshake failures by reason, tunnel bytes and packets each way, drops by reason,
  * sessions by state, key-download and handshake durations. The worker is untrusted, so
- * what it reports is checked (finite, non-negative numbers) and its reason labels
- * bounded in number. Loaded only when --metrics is given.
+ * what it reports is checked (finite, non-negative numbers) and a label is a name from
+ * the worker's counter catalogue or "other"; every catalogued reason is exported from
+ * the first scrape on, at 0 until it moves. Loaded only when --metrics is given.
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DROP_PREFIX } from '../shared/counters.ts';
 import { packageVersion } from './args.ts';
 import type { Logger } from './daemon-log.ts';
 import type { MetricsAddress } from './log-options.ts';
 import type { StatusDocument, StatusSession } from './status-text.ts';
-
-/** At most this many distinct reason labels per metric; the rest count as "other". */
-const MAX_REASONS = 200;
+import { workerCounterNames } from './worker-counters.ts';
 
 export interface MetricsSession extends StatusSession {
   staticKeyMs?: number | null;
@@ -63,7 +63,14 @@ export class DaemonMetrics {
   /** Durations already observed, per session: a download once, a handshake per time. */
   private readonly observed = new Map<string, { download: boolean; handshakeAt: number | null }>();
 
-  constructor(role: 'client' | 'server', version: string) {
+  private readonly reported: ReadonlySet<string>;
+
+  constructor(
+    role: 'client' | 'server',
+    version: string,
+    reported: readonly string[] = workerCounterNames(role),
+  ) {
+    this.reported = new Set(reported);
     const registers = [this.registry];
     new Gauge({
       name: 'pqconnect_info',
@@ -137,33 +144,28 @@ export class DaemonMetrics {
     this.uptime.set(count(status.uptimeSeconds));
     for (const metric of [this.handshakes, this.handshakeFailures, this.drops, this.events])
       metric.reset();
-    const labels = { drop: new Set<string>(), event: new Set<string>() };
-    const bounded = (set: Set<string>, label: string) => {
-      if (set.has(label) || set.size < MAX_REASONS) {
-        set.add(label);
-        return label;
-      }
-      return 'other';
-    };
+    for (const name of this.reported) this.count(name, 0);
     for (const [name, raw] of Object.entries(status.counters ?? {})) {
       const value = count(raw);
-      if (value === 0) continue;
-      const handshake = /^handshakes (sent|resent|accepted)$/.exec(name);
-      if (name.startsWith('drop: ')) {
-        const reason = bounded(labels.drop, name.slice(6));
-        this.drops.inc({ reason }, value);
-        if (reason.startsWith('handshake: '))
-          this.handshakeFailures.inc({ reason: reason.slice(11) }, value);
-      } else if (handshake) this.handshakes.inc({ event: handshake[1]! }, value);
-      else if (name === 'liveness: new handshakes')
-        this.handshakes.inc({ event: 'liveness' }, value);
-      else this.events.inc({ event: bounded(labels.event, name) }, value);
+      if (value !== 0) this.count(this.reported.has(name) ? name : uncatalogued(name), value);
     }
     const sessions = (status.sessions ?? []) as MetricsSession[];
     this.updateTraffic(sessions);
     this.sessions.reset();
     for (const session of sessions) this.sessions.inc({ state: topState(session.state) });
     this.observeDurations(sessions);
+  }
+
+  private count(name: string, value: number): void {
+    const handshake = /^handshakes (sent|resent|accepted)$/.exec(name);
+    if (name.startsWith(DROP_PREFIX)) {
+      const reason = name.slice(DROP_PREFIX.length);
+      this.drops.inc({ reason }, value);
+      if (reason.startsWith('handshake: '))
+        this.handshakeFailures.inc({ reason: reason.slice('handshake: '.length) }, value);
+    } else if (handshake) this.handshakes.inc({ event: handshake[1]! }, value);
+    else if (name === 'liveness: new handshakes') this.handshakes.inc({ event: 'liveness' }, value);
+    else this.events.inc({ event: name }, value);
   }
 
   private updateTraffic(sessions: MetricsSession[]): void {
@@ -195,6 +197,11 @@ export class DaemonMetrics {
     }
     for (const id of this.observed.keys()) if (!present.has(id)) this.observed.delete(id);
   }
+}
+
+/** The label a name outside the catalogue is counted under. */
+function uncatalogued(name: string): string {
+  return name.startsWith(DROP_PREFIX) ? `${DROP_PREFIX}other` : 'other';
 }
 
 function topState(state: unknown): string {

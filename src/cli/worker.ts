@@ -11,7 +11,7 @@ import { createCryptoSuite } from '../crypto/suite.ts';
 import { ClientEngine } from '../engine/client-engine.ts';
 import type { EngineLog } from '../engine/log.ts';
 import { ServerEngine } from '../engine/server-engine.ts';
-import { tunFdPort, udpFdTransport } from '../io/fd-transports.ts';
+import { FD_TRANSPORT_COUNTERS, tunFdPort, udpFdTransport } from '../io/fd-transports.ts';
 import { FrameChannel } from '../io/frame-channel.ts';
 import { confineWorker } from '../io/worker-confinement.ts';
 import { CHANNEL_FD } from '../io/worker-process.ts';
@@ -61,7 +61,10 @@ function debugCounters(verbosity: number, read: () => Record<string, number>) {
 }
 
 /** The engine's counters and those of its descriptors (refused sends and writes). */
-function allCounters(engine: { counters: Counters }, io: Counters): () => Record<string, number> {
+function allCounters(
+  engine: { counters: { toJSON(): Record<string, number> } },
+  io: { toJSON(): Record<string, number> },
+): () => Record<string, number> {
   return () => ({ ...engine.counters.toJSON(), ...io.toJSON() });
 }
 
@@ -73,7 +76,7 @@ interface Running {
 
 function startClient(config: ClientWorkerConfig): Running {
   const suite = createCryptoSuite(config.backend, log);
-  const ioCounters = new Counters();
+  const ioCounters = new Counters(FD_TRANSPORT_COUNTERS);
   const transport = udpFdTransport(config.udpFd, ioCounters, {
     segmentation: config.udpSegmentation,
   });
@@ -130,7 +133,7 @@ function startClient(config: ClientWorkerConfig): Running {
 
 function startServer(config: ServerWorkerConfig): Running {
   const suite = createCryptoSuite(config.backend, log);
-  const ioCounters = new Counters();
+  const ioCounters = new Counters(FD_TRANSPORT_COUNTERS);
   const cryptoTransport = udpFdTransport(config.cryptoFd, ioCounters, {
     segmentation: config.udpSegmentation,
   });

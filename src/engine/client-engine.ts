@@ -46,6 +46,7 @@ import { policyStream, SessionDataPlane } from '../streams/data-policy.ts';
 import {
   type Discovery,
   describeDiscovery,
+  isDnsRewriteFailure,
   type RewriteResult,
   rewriteDnsAnswer,
 } from '../streams/dns-rewrite.ts';
@@ -61,6 +62,7 @@ import {
   type RouteRequest,
   sameEphemeralKeys,
 } from './client-peer.ts';
+import { CLIENT_ENGINE_COUNTERS } from './counter-catalogues.ts';
 import { detach } from './detached.ts';
 import { EarlyDataResend } from './early-data.ts';
 import { keepaliveDue } from './keepalive.ts';
@@ -127,7 +129,7 @@ const EPHEMERAL_SLOT_MS = 30_000;
 const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
 
 export class ClientEngine {
-  readonly counters = new Counters();
+  readonly counters = new Counters(CLIENT_ENGINE_COUNTERS);
   readonly events: SessionEventBus;
   private readonly inner = new Subject<Uint8Array>();
   private readonly plain = new Subject<Uint8Array>();
@@ -192,10 +194,7 @@ export class ClientEngine {
     });
     if (result.passReason === 'malformed DNS message')
       this.counters.drop('dns: malformed answer passed through');
-    else if (
-      result.passReason?.startsWith('rewritten answer') ||
-      result.passReason?.startsWith('answer could')
-    )
+    else if (isDnsRewriteFailure(result.passReason))
       this.counters.drop(`dns: ${result.passReason}, original passed through`);
     for (const discovery of result.discoveries) this.discovered(discovery);
     this.releasePendingAddresses();

@@ -4,13 +4,13 @@
  * promise in the engines is ever left to become an unhandled rejection.
  */
 import { errorText } from '../actors/error-text.ts';
-import type { Counters } from '../shared/counters.ts';
+import type { CounterSink } from '../shared/counters.ts';
 import type { EngineLog } from './log.ts';
 
-export function detach(
+export function detach<Drop extends string>(
   work: Promise<unknown>,
-  counters: Counters,
-  what: string,
+  counters: CounterSink<never, Drop>,
+  what: Drop,
   log?: EngineLog,
 ): void {
   work.catch((error: unknown) => {

@@ -14,12 +14,17 @@ import {
 } from '../protocol/keyserver-messages.ts';
 import type { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
 import type { EngineClock } from '../shared/clock.ts';
-import type { Counters } from '../shared/counters.ts';
+import { catalogue, type SinkFor } from '../shared/counters.ts';
 import {
   DEFAULT_TRANSFER_OPTIONS,
   NodeTransfer,
   type TransferOptions,
 } from '../streams/key-transfer.ts';
+
+export const KEY_FETCH_COUNTERS = catalogue({
+  counts: ['key download packets', 'key download retransmissions'],
+  drops: ['key download: node does not verify'],
+});
 
 export interface KeyServerEndpoint {
   address: string;
@@ -36,7 +41,7 @@ export interface KeyFetchContext {
   clock: EngineClock;
   responses: Observable<SourcedKeyResponse>;
   send(data: Uint8Array, address: string, port: number): void;
-  counters: Counters;
+  counters: SinkFor<typeof KEY_FETCH_COUNTERS>;
   /** A key-tree node from this server did not verify: somebody forges answers. */
   noteForgery(server: KeyServerEndpoint): void;
 }

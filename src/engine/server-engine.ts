@@ -30,6 +30,7 @@ import { routeInnerPacket } from '../streams/inner-route.ts';
 import { serveKeys } from '../streams/key-server.ts';
 import { TunnelIndex } from '../streams/tunnel-index.ts';
 import { AddressPool } from './address-pool.ts';
+import { SERVER_ENGINE_COUNTERS } from './counter-catalogues.ts';
 import { detach } from './detached.ts';
 import { EarlyPacketBuffer } from './early-packets.ts';
 import { EphemeralKeyStore } from './ephemeral-keys.ts';
@@ -112,7 +113,7 @@ const KEEPALIVE_ANSWER_AFTER_MS = 1_000;
 const KEEPALIVE_ANSWER_INTERVAL_MS = 200;
 
 export class ServerEngine {
-  readonly counters = new Counters();
+  readonly counters = new Counters(SERVER_ENGINE_COUNTERS);
   readonly events: SessionEventBus;
   readonly tree: KeyTree;
   private readonly inner = new Subject<Uint8Array>();

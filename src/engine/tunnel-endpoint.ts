@@ -7,12 +7,28 @@
  * object that the owner shares with the endpoint: the server's endpoint follows a peer
  * that roams (authenticated packets only), the client's refuses packets from elsewhere.
  */
-import { type InnerChecksums, rewriteInnerPacket, zeroDestination } from '../protocol/ipv4.ts';
+import {
+  type InnerChecksums,
+  IPV4_FAILURES,
+  REWRITE_FAILURES,
+  rewriteInnerPacket,
+  zeroDestination,
+} from '../protocol/ipv4.ts';
 import { tunnelPacketLength } from '../protocol/tunnel-packet.ts';
-import type { TunnelSession } from '../protocol/tunnel-session.ts';
+import { OPEN_FAILURES, type TunnelSession } from '../protocol/tunnel-session.ts';
 import type { EngineClock } from '../shared/clock.ts';
-import type { Counters } from '../shared/counters.ts';
+import { catalogue, prefixed, type SinkFor } from '../shared/counters.ts';
 import type { KeepaliveTimes } from './keepalive.ts';
+
+export const TUNNEL_ENDPOINT_COUNTERS = catalogue({
+  counts: ['cookies returned', 'keepalives received'],
+  drops: [
+    ...prefixed('outbound: ', IPV4_FAILURES),
+    'tunnel: packet from an unexpected address',
+    ...prefixed('tunnel: ', OPEN_FAILURES),
+    ...prefixed('inner packet: ', REWRITE_FAILURES),
+  ],
+});
 
 /** Where a peer's tunnel packets go (and, on a client, the only place they may come from). */
 export interface PeerAddress {
@@ -59,7 +75,7 @@ export interface TunnelEndpointOptions {
   innerChecksums: InnerChecksums;
   traffic: TrafficCounts;
   clock: EngineClock;
-  counters: Counters;
+  counters: SinkFor<typeof TUNNEL_ENDPOINT_COUNTERS>;
   send(data: Uint8Array, address: string, port: number): void;
   /** Where to seal, when `send` is done with its data on return (a transport that copies);
    * otherwise every packet is sealed into a new buffer. */

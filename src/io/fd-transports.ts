@@ -6,19 +6,26 @@
  * carries virtio-net headers (TSO packets arrive already split into segments).
  */
 import { Subject } from 'rxjs';
-import type { Counters } from '../shared/counters.ts';
+import { catalogue, type SinkFor } from '../shared/counters.ts';
 import type { Datagram, DatagramTransport } from '../shared/transport.ts';
 import { nativeIo } from './native-io.ts';
 import { segmentSender } from './segment-sender.ts';
 
+/** What the descriptor transports count: datagrams and packets the kernel refused. */
+export const FD_TRANSPORT_COUNTERS = catalogue({
+  counts: [],
+  drops: ['udp: send refused by the kernel', 'tun: write refused by the kernel'],
+});
+type FdTransportCounters = SinkFor<typeof FD_TRANSPORT_COUNTERS>;
+
 export function udpFdTransport(
   fd: number,
-  counters?: Counters,
+  counters?: FdTransportCounters,
   { segmentation = false } = {},
 ): DatagramTransport {
   const io = nativeIo();
   const refused = (datagrams: number) =>
-    counters?.add('drop: udp: send refused by the kernel', datagrams);
+    counters?.drop('udp: send refused by the kernel', datagrams);
   const segments = segmentation ? segmentSender(io, fd, refused) : null;
   const datagrams = new Subject<Datagram>();
   const handle = io.udpRead(fd, ([datas, addresses, ports]) => {
@@ -61,7 +68,11 @@ export interface TunPort {
   close(): void;
 }
 
-export function tunFdPort(fd: number, counters?: Counters, { vnetHeader = false } = {}): TunPort {
+export function tunFdPort(
+  fd: number,
+  counters?: FdTransportCounters,
+  { vnetHeader = false } = {},
+): TunPort {
   const io = nativeIo();
   const packets = new Subject<Uint8Array>();
   const deliver = (batch: Uint8Array[]) => {
@@ -69,7 +80,7 @@ export function tunFdPort(fd: number, counters?: Counters, { vnetHeader = false 
   };
   const handle = vnetHeader ? io.tunReadVnet(fd, deliver) : io.tunRead(fd, deliver);
   const refused = (count: number) => {
-    if (count > 0) counters?.add('drop: tun: write refused by the kernel', count);
+    if (count > 0) counters?.drop('tun: write refused by the kernel', count);
   };
   const write = vnetHeader
     ? batchedWrites((batch) => refused(io.tunWriteVnetBatch(fd, batch)))

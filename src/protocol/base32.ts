@@ -26,14 +26,19 @@ export function base32Encode(bytes: Uint8Array): string {
   return out;
 }
 
-export function base32Decode(text: string): Result<Uint8Array> {
+export const BASE32_FAILURES = [
+  'base32: invalid character',
+  'base32: value does not fit in the decoded length',
+] as const;
+
+export function base32Decode(text: string): Result<Uint8Array, (typeof BASE32_FAILURES)[number]> {
   const out = new Uint8Array(Math.floor((5 * text.length) / 8));
   let accumulator = 0;
   let bits = 0;
   let index = 0;
   for (const char of text.toLowerCase()) {
     const value = VALUES.get(char);
-    if (value === undefined) return fail(`base32: invalid character ${JSON.stringify(char)}`);
+    if (value === undefined) return fail('base32: invalid character');
     accumulator |= value << bits;
     bits += 5;
     if (bits >= 8) {

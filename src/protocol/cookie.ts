@@ -57,12 +57,18 @@ export function isCookie(bytes: Uint8Array): boolean {
   );
 }
 
+export const COOKIE_FAILURES = [
+  'not a cookie',
+  'cookie key unknown or expired',
+  'cookie does not authenticate',
+] as const;
+
 /** Opens a cookie with the key of its timestamp's slot (null = no such key any more). */
 export function openCookie(
   sym: SymmetricPrimitives,
   bytes: Uint8Array,
   keyForTimestamp: (timestamp: number) => Uint8Array | null,
-): Result<CookieContents & { timestamp: number }> {
+): Result<CookieContents & { timestamp: number }, (typeof COOKIE_FAILURES)[number]> {
   if (!isCookie(bytes)) return fail('not a cookie');
   const timestamp = Number(readU64BE(bytes, TIMESTAMP_AT));
   const key = keyForTimestamp(timestamp);

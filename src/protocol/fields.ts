@@ -26,7 +26,15 @@ export function encodeFields(type: number, fields: readonly Uint8Array[]): Uint8
 }
 
 /** Splits a message into exactly `count` fields after the type; anything else fails. */
-export function decodeFields(bytes: Uint8Array, count: number): Result<Uint8Array[]> {
+export const FIELD_FAILURES = [
+  'truncated field length',
+  'zero-length field',
+  'truncated field',
+  'wrong number of fields',
+] as const;
+export type FieldFailure = (typeof FIELD_FAILURES)[number];
+
+export function decodeFields(bytes: Uint8Array, count: number): Result<Uint8Array[], FieldFailure> {
   const fields: Uint8Array[] = [];
   let offset = 2;
   while (offset < bytes.length) {
@@ -37,7 +45,7 @@ export function decodeFields(bytes: Uint8Array, count: number): Result<Uint8Arra
     fields.push(bytes.subarray(offset + 2, offset + 2 + length));
     offset += 2 + length;
   }
-  if (fields.length !== count) return fail(`expected ${count} fields, got ${fields.length}`);
+  if (fields.length !== count) return fail('wrong number of fields');
   return ok(fields);
 }
 

@@ -76,7 +76,18 @@ export interface HandshakeFields {
   sealed3: Uint8Array;
 }
 
-export function parseHandshake(message: Uint8Array): Result<HandshakeFields> {
+export const HANDSHAKE_FAILURES = [
+  'handshake has the wrong length',
+  'not a handshake message',
+  'c0 does not decapsulate',
+  'c1 does not authenticate',
+  'low-order client ephemeral key',
+  'c3 does not authenticate under any ephemeral key',
+  'c2 does not decapsulate',
+] as const;
+export type HandshakeFailure = (typeof HANDSHAKE_FAILURES)[number];
+
+export function parseHandshake(message: Uint8Array): Result<HandshakeFields, HandshakeFailure> {
   if (message.length !== HANDSHAKE_MESSAGE_BYTES) return fail('handshake has the wrong length');
   if (((message[0]! << 8) | message[1]!) !== MESSAGE_TYPE.handshake)
     return fail('not a handshake message');
@@ -105,7 +116,7 @@ export function openHandshake(
   k0: Uint8Array,
   secrets: ResponderSecrets,
   ephemerals: readonly EphemeralSecrets[],
-): Result<{ slot: number; c2: Uint8Array; cs2: Uint8Array; hs1: Uint8Array }> {
+): Result<{ slot: number; c2: Uint8Array; cs2: Uint8Array; hs1: Uint8Array }, HandshakeFailure> {
   const clientEphemeral = sym.aeadOpen(k0, ZERO_NONCE, fields.sealed1, fields.c0);
   if (clientEphemeral === null) return fail('c1 does not authenticate');
   const hs1 = sym.hash(concatBytes(fields.c0, fields.sealed1));
@@ -173,7 +184,7 @@ export async function respondToHandshake(
   message: Uint8Array,
   secrets: ResponderSecrets & { mcelieceSk: Uint8Array },
   ephemerals: readonly EphemeralSecrets[],
-): Promise<Result<{ keys: TunnelKeys; c0: Uint8Array; slot: number }>> {
+): Promise<Result<{ keys: TunnelKeys; c0: Uint8Array; slot: number }, HandshakeFailure>> {
   const fields = parseHandshake(message);
   if (!fields.ok) return fields;
   const k0 = await kem.decapsulate('mceliece6960119', fields.value.c0, secrets.mcelieceSk);

@@ -53,7 +53,19 @@ function writeU32(bytes: Uint8Array, offset: number, value: number): void {
   bytes[offset + 3] = value & 0xff;
 }
 
-export function inspectIpv4(packet: Uint8Array): Result<Ipv4View> {
+export const IPV4_FAILURES = [
+  'IPv4 packet shorter than 20 bytes',
+  'not IPv4',
+  'bad IPv4 header length',
+  'IPv4 total length exceeds the packet',
+] as const;
+export type Ipv4Failure = (typeof IPV4_FAILURES)[number];
+
+/** Why a packet's addresses could not be rewritten: its IPv4 header, or its transport's. */
+export const REWRITE_FAILURES = [...IPV4_FAILURES, 'transport header truncated'] as const;
+export type RewriteFailure = (typeof REWRITE_FAILURES)[number];
+
+export function inspectIpv4(packet: Uint8Array): Result<Ipv4View, Ipv4Failure> {
   if (packet.length < 20) return fail('IPv4 packet shorter than 20 bytes');
   if (packet[0]! >>> 4 !== 4) return fail('not IPv4');
   const headerLength = (packet[0]! & 0x0f) * 4;
@@ -108,7 +120,7 @@ export function repairChecksums(
   packet: Uint8Array,
   view: Ipv4View,
   checksums: InnerChecksums = 'complete',
-): Result<void> {
+): Result<void, 'transport header truncated'> {
   packet[10] = 0;
   packet[11] = 0;
   writeU16(packet, 10, fold(sum16(packet, 0, view.headerLength, 0)));
@@ -138,7 +150,7 @@ export function repairChecksums(
 }
 
 /** Sender side: the destination goes out as 0.0.0.0 (the receiver chooses its own). */
-export function zeroDestination(packet: Uint8Array): Result<Uint8Array> {
+export function zeroDestination(packet: Uint8Array): Result<Uint8Array, Ipv4Failure> {
   const view = inspectIpv4(packet);
   if (!view.ok) return view;
   const out = packet.subarray(0, view.value.totalLength);
@@ -152,7 +164,7 @@ export function rewriteInnerPacket(
   source: number,
   destination: number,
   checksums: InnerChecksums = 'complete',
-): Result<Uint8Array> {
+): Result<Uint8Array, RewriteFailure> {
   const view = inspectIpv4(packet);
   if (!view.ok) return view;
   const out = packet.subarray(0, view.value.totalLength);

@@ -6,7 +6,7 @@
 import { readU16LE } from '../crypto/bytes.ts';
 import { KEM_SIZES } from '../crypto/kem.ts';
 import { MESSAGE_TYPE } from './constants.ts';
-import { decodeFields, encodeFields, messageType } from './fields.ts';
+import { decodeFields, encodeFields, FIELD_FAILURES, messageType } from './fields.ts';
 import { isValidPosition, nodeLength } from './keytree.ts';
 import { fail, ok, type Result } from './result.ts';
 
@@ -69,7 +69,24 @@ export function encodeEphemeralKeyResponse(ekemPk: Uint8Array, x25519Pk: Uint8Ar
   return encodeFields(MESSAGE_TYPE.ephemeralKeyResponse, [ekemPk, x25519Pk]);
 }
 
-function decodeDepthPosition(fields: Uint8Array[]): Result<{ depth: number; position: number }> {
+/** Why a key request or key-server answer was refused: every reason, fields' included. */
+export const KEY_MESSAGE_FAILURES = [
+  ...FIELD_FAILURES,
+  'too short',
+  'bad depth or position field',
+  'no such tree node',
+  'node has the wrong length',
+  'ephemeral key lengths',
+  'not a key-server response',
+  'not a key request',
+  'no ephemeral key available yet',
+  'request length differs from the answer (anti-amplification)',
+] as const;
+export type KeyMessageFailure = (typeof KEY_MESSAGE_FAILURES)[number];
+
+function decodeDepthPosition(
+  fields: Uint8Array[],
+): Result<{ depth: number; position: number }, KeyMessageFailure> {
   const [depthField, positionBytes] = fields as [Uint8Array, Uint8Array];
   if (depthField.length !== 1 || positionBytes.length !== 2)
     return fail('bad depth or position field');
@@ -80,7 +97,7 @@ function decodeDepthPosition(fields: Uint8Array[]): Result<{ depth: number; posi
  * Parses a message arriving at a key server. `ok(null)` means a well-formed message that
  * is not a request (ignored); a failure means malformed bytes.
  */
-export function parseKeyRequest(bytes: Uint8Array): Result<KeyRequest | null> {
+export function parseKeyRequest(bytes: Uint8Array): Result<KeyRequest | null, KeyMessageFailure> {
   const type = messageType(bytes);
   if (type === MESSAGE_TYPE.ephemeralKeyRequest) return ok({ kind: 'ephemeral' });
   if (type !== MESSAGE_TYPE.staticKeyRequest) return type === null ? fail('too short') : ok(null);
@@ -96,7 +113,7 @@ export type KeyResponse =
   | ({ kind: 'ephemeral' } & EphemeralKeyResponse);
 
 /** Parses a key-server answer arriving at a client; every deviation is a failure. */
-export function parseKeyResponse(bytes: Uint8Array): Result<KeyResponse> {
+export function parseKeyResponse(bytes: Uint8Array): Result<KeyResponse, KeyMessageFailure> {
   const type = messageType(bytes);
   if (type === MESSAGE_TYPE.staticKeyResponse) {
     const fields = decodeFields(bytes, 3);
@@ -104,7 +121,7 @@ export function parseKeyResponse(bytes: Uint8Array): Result<KeyResponse> {
     const where = decodeDepthPosition(fields.value);
     if (!where.ok) return where;
     const { depth, position } = where.value;
-    if (!isValidPosition(depth, position)) return fail(`no tree node at (${depth}, ${position})`);
+    if (!isValidPosition(depth, position)) return fail('no such tree node');
     const node = fields.value[2]!;
     if (node.length !== nodeLength(depth, position)) return fail('node has the wrong length');
     return ok({ kind: 'static', depth, position, node: node.slice() });
@@ -133,7 +150,7 @@ export interface KeyServerMaterial {
 export function answerKeyRequest(
   bytes: Uint8Array,
   material: KeyServerMaterial,
-): Result<Uint8Array> {
+): Result<Uint8Array, KeyMessageFailure> {
   const request = parseKeyRequest(bytes);
   if (!request.ok) return request;
   if (request.value === null) return fail('not a key request');
@@ -144,7 +161,7 @@ export function answerKeyRequest(
     answer = encodeEphemeralKeyResponse(keys.ekemPk, keys.x25519Pk);
   } else {
     const { depth, position } = request.value;
-    if (!isValidPosition(depth, position)) return fail(`no tree node at (${depth}, ${position})`);
+    if (!isValidPosition(depth, position)) return fail('no such tree node');
     answer = encodeStaticKeyResponse(depth, position, material.node(depth, position));
   }
   if (answer.length !== bytes.length)

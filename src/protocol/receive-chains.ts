@@ -15,9 +15,11 @@ export const MAX_EPOCHS_AHEAD = 8;
 /** Hard cap on epochs held at once, whatever the clock says. */
 const MAX_EPOCHS_HELD = 12;
 
+export const EPOCH_LOOKUP_FAILURES = ['expired-epoch', 'epoch-too-far-ahead'] as const;
+
 export type EpochLookup =
   | { ok: true; epoch: ReceiveEpoch }
-  | { ok: false; reason: 'expired-epoch' | 'epoch-too-far-ahead' };
+  | { ok: false; reason: (typeof EPOCH_LOOKUP_FAILURES)[number] };
 
 export class ReceiveChains {
   private readonly epochs = new Map<number, ReceiveEpoch>();

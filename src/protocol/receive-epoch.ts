@@ -28,9 +28,11 @@ interface KeyBlock {
   touched: boolean;
 }
 
+export const KEY_LOOKUP_FAILURES = ['replayed-or-expired', 'too-far-ahead'] as const;
+
 export type KeyLookup =
   | { ok: true; key: Uint8Array }
-  | { ok: false; reason: 'replayed-or-expired' | 'too-far-ahead' };
+  | { ok: false; reason: (typeof KEY_LOOKUP_FAILURES)[number] };
 
 export class ReceiveEpoch {
   /** When the epoch's 120 s clock started (first authenticated use), or null if not yet. */

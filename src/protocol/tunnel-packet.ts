@@ -37,7 +37,12 @@ export function tunnelPacketLength(plaintextLength: number): number {
   return TUNNEL_HEADER_BYTES + plaintextLength + AEAD_TAG_BYTES;
 }
 
-export function parseTunnelPacket(bytes: Uint8Array): Result<TunnelPacketView> {
+export const TUNNEL_PACKET_FAILURES = ['tunnel packet too short', 'not a tunnel packet'] as const;
+export type TunnelPacketFailure = (typeof TUNNEL_PACKET_FAILURES)[number];
+
+export function parseTunnelPacket(
+  bytes: Uint8Array,
+): Result<TunnelPacketView, TunnelPacketFailure> {
   if (bytes.length < TUNNEL_HEADER_BYTES + AEAD_TAG_BYTES) return fail('tunnel packet too short');
   if (readU16BE(bytes, 0) !== MESSAGE_TYPE.tunnel) return fail('not a tunnel packet');
   return ok({

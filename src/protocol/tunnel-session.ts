@@ -7,19 +7,33 @@
 import { equalBytes, wipe } from '../crypto/bytes.ts';
 import type { SymmetricPrimitives } from '../crypto/symmetric.ts';
 import { COOKIE_PREFIX, EPOCH_SECONDS } from './constants.ts';
-import { ReceiveChains } from './receive-chains.ts';
+import { EPOCH_LOOKUP_FAILURES, ReceiveChains } from './receive-chains.ts';
+import { KEY_LOOKUP_FAILURES } from './receive-epoch.ts';
 import { MAX_EPOCH, SendChain } from './send-chain.ts';
 import {
   openTunnelPacket,
   parseTunnelPacket,
   sealTunnelPacketInto,
+  TUNNEL_PACKET_FAILURES,
   tunnelPacketLength,
 } from './tunnel-packet.ts';
+
+/** Why `open` refused a packet: every reason it can return. */
+export const OPEN_FAILURES = [
+  'tunnel closed',
+  'wrong tunnel id',
+  'tunnel expired',
+  'authentication failed',
+  ...TUNNEL_PACKET_FAILURES,
+  ...EPOCH_LOOKUP_FAILURES,
+  ...KEY_LOOKUP_FAILURES,
+] as const;
+export type OpenFailure = (typeof OPEN_FAILURES)[number];
 
 export type OpenOutcome =
   | { ok: true; kind: 'data'; plaintext: Uint8Array; epoch: number; counter: number }
   | { ok: true; kind: 'cookie'; cookie: Uint8Array; epoch: number; counter: number }
-  | { ok: false; reason: string };
+  | { ok: false; reason: OpenFailure };
 
 export interface TunnelEpochState {
   sendEpoch: number;

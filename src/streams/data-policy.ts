@@ -42,10 +42,13 @@ export function policyStream(actor: AnyActorRef): Observable<DataPolicy> {
   );
 }
 
+/** Why a session's data plane dropped an outbound packet. */
+export const POLICY_DROPS = ['session not usable', 'queue full while connecting'] as const;
+
 export interface PolicyHandlers {
   seal(packet: Uint8Array): void;
   plain(packet: Uint8Array): void;
-  drop(reason: string): void;
+  drop(reason: (typeof POLICY_DROPS)[number]): void;
   /** Called when a packet is queued while nothing was queued before. */
   firstQueued(): void;
   /** The queued packets about to be sealed when the session starts sealing. */

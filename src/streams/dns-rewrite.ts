@@ -34,7 +34,26 @@ export interface RewriteResult {
   discoveries: Discovery[];
   rewritten: boolean;
   /** Why the answer passed through unchanged, when it did. */
-  passReason?: string;
+  passReason?: DnsPassReason;
+}
+
+/** Why an answer passed through unchanged: the first two are ordinary, the rest the
+ * daemon's own failure to rewrite a well-formed answer. */
+export const DNS_REWRITE_FAILURES = [
+  'answer could not be re-encoded',
+  'rewritten answer did not decode',
+] as const;
+export type DnsRewriteFailure = (typeof DNS_REWRITE_FAILURES)[number];
+export type DnsPassReason =
+  | 'not a response'
+  | 'no pq1 announcement'
+  | 'malformed DNS message'
+  | DnsRewriteFailure;
+
+export function isDnsRewriteFailure(
+  reason: DnsPassReason | undefined,
+): reason is DnsRewriteFailure {
+  return (DNS_REWRITE_FAILURES as readonly (string | undefined)[]).includes(reason);
 }
 
 export interface RewriteContext {
@@ -46,7 +65,7 @@ export interface RewriteContext {
 
 type Answer = dnsPacket.Answer & { data?: unknown; ttl?: number };
 
-function passThrough(bytes: Uint8Array, reason: string): RewriteResult {
+function passThrough(bytes: Uint8Array, reason: DnsPassReason): RewriteResult {
   return { bytes, discoveries: [], rewritten: false, passReason: reason };
 }
 

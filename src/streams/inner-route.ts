@@ -4,14 +4,19 @@
  * dropped with the reason.
  */
 
-import { inspectIpv4 } from '../protocol/ipv4.ts';
-import type { Counters } from '../shared/counters.ts';
+import { IPV4_FAILURES, inspectIpv4 } from '../protocol/ipv4.ts';
+import { catalogue, prefixed, type SinkFor } from '../shared/counters.ts';
 import type { SessionDataPlane } from './data-policy.ts';
+
+export const INNER_ROUTE_COUNTERS = catalogue({
+  counts: [],
+  drops: [...prefixed('outbound: ', IPV4_FAILURES), 'outbound: no session for destination'],
+});
 
 export function routeInnerPacket(
   packet: Uint8Array,
   sessionByAddress: ReadonlyMap<number, { dataPlane: SessionDataPlane }>,
-  counters: Counters,
+  counters: SinkFor<typeof INNER_ROUTE_COUNTERS>,
 ): void {
   const view = inspectIpv4(packet);
   if (!view.ok) {

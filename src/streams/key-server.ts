@@ -4,16 +4,25 @@
  * request exactly as long as its answer. Everything else is dropped and counted.
  */
 import type { Subscription } from 'rxjs';
-import { answerKeyRequest, type EphemeralKeyResponse } from '../protocol/keyserver-messages.ts';
+import {
+  answerKeyRequest,
+  type EphemeralKeyResponse,
+  KEY_MESSAGE_FAILURES,
+} from '../protocol/keyserver-messages.ts';
 import type { KeyTree } from '../protocol/keytree.ts';
-import type { Counters } from '../shared/counters.ts';
+import { catalogue, prefixed, type SinkFor } from '../shared/counters.ts';
 import type { DatagramTransport } from '../shared/transport.ts';
+
+export const KEY_SERVER_COUNTERS = catalogue({
+  counts: ['key server answers'],
+  drops: prefixed('key server: ', KEY_MESSAGE_FAILURES),
+});
 
 export function serveKeys(
   transport: DatagramTransport,
   tree: KeyTree,
   currentEphemeral: () => EphemeralKeyResponse | null,
-  counters: Counters,
+  counters: SinkFor<typeof KEY_SERVER_COUNTERS>,
 ): Subscription {
   return transport.datagrams.subscribe(({ data, address, port }) => {
     const answer = answerKeyRequest(data, {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { reportedNames, UNCATALOGUED } from '../../src/shared/counters.ts';
 import { discover, roundTrip } from '../support/engine-flows.ts';
 import {
   CLIENT_ADDRESS,
@@ -96,6 +97,14 @@ describe('hostile input (virtual time)', () => {
     await pair.clock.advance(100);
     assert.ok(pair.server.counters.totalDropped() > 0);
     assert.ok(pair.client.counters.totalDropped() > 0);
+    for (const engine of [pair.client, pair.server]) {
+      const names = new Set(reportedNames(engine.counters.catalogue));
+      const moved = Object.keys(engine.counters.toJSON());
+      assert.deepEqual(
+        moved.filter((name) => !names.has(name) || name === UNCATALOGUED),
+        [],
+      );
+    }
     assert.equal(await roundTrip(pair, internal, 'after'), 'echo:after');
   });
 
