@@ -6,7 +6,8 @@
  *   - inner packets/s through client and server engines over loopback UDP (64, 1200 B),
  *     on Node's dgram sockets and on the daemons' native ones (GSO sends, GRO receives);
  *   - the per-packet tunnel lookup (1,000 tunnels), ns;
- *   - server memory per established session with 10,000 sessions.
+ *   - server memory per established session with 10,000 and 100,000 sessions.
+ * Arguments pick sections (default all): handshakes, packets, lookup, memory.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -280,19 +281,33 @@ function tunnelLookupNs(): number {
   return (elapsed * 1e6) / lookups;
 }
 
+const SECTIONS = ['handshakes', 'packets', 'lookup', 'memory'] as const;
+
+function chosenSections(args: string[]): ReadonlySet<string> {
+  for (const arg of args)
+    if (!(SECTIONS as readonly string[]).includes(arg)) {
+      console.error(`bench:engine: unknown section ${arg} (one of: ${SECTIONS.join(', ')})`);
+      process.exit(2);
+    }
+  return new Set(args.length === 0 ? SECTIONS : args);
+}
+
 async function main(): Promise<void> {
+  const sections = chosenSections(process.argv.slice(2));
   const keys = await serverKeys();
   const portable: CryptoSuite = { backend: 'portable', sym: nobleSymmetric, kem: createWasmKem(2) };
   const rows: [string, string][] = [];
-  rows.push([
-    'server handshakes/s, fast backend',
-    (await handshakesPerSecond(fastSuite, keys, 2000)).toFixed(0),
-  ]);
-  rows.push([
-    'server handshakes/s, portable backend',
-    (await handshakesPerSecond(portable, keys, 60)).toFixed(1),
-  ]);
-  for (const sockets of ['dgram', 'native'] as const) {
+  if (sections.has('handshakes')) {
+    rows.push([
+      'server handshakes/s, fast backend',
+      (await handshakesPerSecond(fastSuite, keys, 2000)).toFixed(0),
+    ]);
+    rows.push([
+      'server handshakes/s, portable backend',
+      (await handshakesPerSecond(portable, keys, 60)).toFixed(1),
+    ]);
+  }
+  for (const sockets of sections.has('packets') ? (['dgram', 'native'] as const) : []) {
     const setup = await connectTimes(keys, sockets);
     if (sockets === 'dgram') {
       rows.push([
@@ -308,11 +323,16 @@ async function main(): Promise<void> {
       ]);
     setup.close();
   }
-  rows.push(['tunnel lookup per received packet (1,000 tunnels), ns', tunnelLookupNs().toFixed(0)]);
-  rows.push([
-    'server memory per established session (10,000 sessions), bytes',
-    (await memoryPerSession(keys, 10_000)).toFixed(0),
-  ]);
+  if (sections.has('lookup'))
+    rows.push([
+      'tunnel lookup per received packet (1,000 tunnels), ns',
+      tunnelLookupNs().toFixed(0),
+    ]);
+  for (const sessions of sections.has('memory') ? [10_000, 100_000] : [])
+    rows.push([
+      `server memory per established session (${sessions.toLocaleString('en')} sessions), bytes`,
+      (await memoryPerSession(keys, sessions)).toFixed(0),
+    ]);
   await portable.kem.close();
   await fastSuite.kem.close();
   console.log('\nsession engine on this machine (loopback UDP unless noted)');
