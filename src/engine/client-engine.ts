@@ -22,11 +22,12 @@ import type { CryptoSuite } from '../crypto/suite.ts';
 import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts';
 import { initiateHandshake } from '../protocol/handshake.ts';
 import {
+  type CheckedIpv4Packet,
   formatIpv4Address,
   type InnerChecksums,
-  inspectIpv4,
   parseIpv4Address,
   rewriteInnerPacket,
+  sourceOf,
 } from '../protocol/ipv4.ts';
 import { type KeyResponse, parseKeyResponse } from '../protocol/keyserver-messages.ts';
 import { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
@@ -618,7 +619,7 @@ export class ClientEngine {
   }
 
   /** The first packets of a fresh tunnel: sent once more if nothing answered them. */
-  private keepEarlyData(peer: ClientPeer, packets: readonly Uint8Array[]): void {
+  private keepEarlyData(peer: ClientPeer, packets: readonly CheckedIpv4Packet[]): void {
     if (!peer.awaitingConfirmation || peer.tunnel === null) return;
     const tunnel = peer.tunnel;
     peer.earlyData.keep(
@@ -648,23 +649,19 @@ export class ClientEngine {
     if (keepaliveDue(peer.tunnel, this.clock.now())) peer.tunnel.sendKeepalive();
   }
 
-  private sealInner(peer: ClientPeer, packet: Uint8Array): void {
+  private sealInner(peer: ClientPeer, packet: CheckedIpv4Packet): void {
     if (peer.tunnel === null) {
       this.counters.drop('outbound: tunnel not ready');
       return;
     }
-    if (peer.tunnel.sealInner(packet)) noteDataSent(peer.liveness, this.clock.now());
+    peer.tunnel.sealInner(packet);
+    noteDataSent(peer.liveness, this.clock.now());
   }
 
-  private sendPlain(peer: ClientPeer, packet: Uint8Array): void {
-    const view = inspectIpv4(packet);
-    if (!view.ok) {
-      this.counters.drop(`outbound: ${view.reason}`);
-      return;
-    }
+  private sendPlain(peer: ClientPeer, packet: CheckedIpv4Packet): void {
     const rewritten = rewriteInnerPacket(
       packet,
-      view.value.source,
+      sourceOf(packet),
       parseIpv4Address(peer.server.address),
     );
     if (!rewritten.ok) {

@@ -24,11 +24,11 @@ export class EarlyDataResend {
    * Keeps `packets`; after the settle time, hands them to `resend` unless `answeredSince`
    * says something authenticated arrived after they were sent.
    */
-  keep(
-    packets: readonly Uint8Array[],
+  keep<Packet>(
+    packets: readonly Packet[],
     keyServerRttMs: number | null,
     answeredSince: (sentAt: number) => boolean,
-    resend: (packets: readonly Uint8Array[]) => void,
+    resend: (packets: readonly Packet[]) => void,
   ): void {
     this.cancel();
     const sentAt = this.clock.now();

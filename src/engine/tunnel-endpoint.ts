@@ -8,11 +8,11 @@
  * that roams (authenticated packets only), the client's refuses packets from elsewhere.
  */
 import {
+  type CheckedIpv4Packet,
+  clearDestination,
   type InnerChecksums,
-  IPV4_FAILURES,
   REWRITE_FAILURES,
   rewriteInnerPacket,
-  zeroDestination,
 } from '../protocol/ipv4.ts';
 import { tunnelPacketLength } from '../protocol/tunnel-packet.ts';
 import { OPEN_FAILURES, type TunnelSession } from '../protocol/tunnel-session.ts';
@@ -23,7 +23,6 @@ import type { KeepaliveTimes } from './keepalive.ts';
 export const TUNNEL_ENDPOINT_COUNTERS = catalogue({
   counts: ['cookies returned', 'keepalives received'],
   drops: [
-    ...prefixed('outbound: ', IPV4_FAILURES),
     'tunnel: packet from an unexpected address',
     ...prefixed('tunnel: ', OPEN_FAILURES),
     ...prefixed('inner packet: ', REWRITE_FAILURES),
@@ -127,16 +126,11 @@ export class TunnelEndpoint implements KeepaliveTimes {
     return this.tunnel.isAlive(nowSeconds);
   }
 
-  /** Seals a local inner IPv4 packet to the peer; false (counted) if it is not one. */
-  sealInner(packet: Uint8Array): boolean {
-    const zeroed = zeroDestination(packet);
-    if (!zeroed.ok) {
-      this.options.counters.drop(`outbound: ${zeroed.reason}`);
-      return false;
-    }
+  /** Seals a routed inner IPv4 packet to the peer (its destination goes out as 0.0.0.0). */
+  sealInner(packet: CheckedIpv4Packet): void {
+    clearDestination(packet);
     this.lastInnerTraffic = this.options.clock.now();
-    this.transmit(zeroed.value);
-    return true;
+    this.transmit(packet);
   }
 
   sendKeepalive(): void {

@@ -149,13 +149,23 @@ export function repairChecksums(
   return ok(undefined);
 }
 
+declare const checkedIpv4: unique symbol;
+/** An outbound packet `inspectIpv4` accepted, cut to its total length: the steps after
+ * routing (queue, seal, plain path) trust its header instead of inspecting it again. */
+export type CheckedIpv4Packet = Uint8Array & { readonly [checkedIpv4]: true };
+
+export function checkedPacket(packet: Uint8Array, view: Ipv4View): CheckedIpv4Packet {
+  const cut = packet.length === view.totalLength ? packet : packet.subarray(0, view.totalLength);
+  return cut as CheckedIpv4Packet;
+}
+
+export function sourceOf(packet: CheckedIpv4Packet): number {
+  return readU32(packet, 12);
+}
+
 /** Sender side: the destination goes out as 0.0.0.0 (the receiver chooses its own). */
-export function zeroDestination(packet: Uint8Array): Result<Uint8Array, Ipv4Failure> {
-  const view = inspectIpv4(packet);
-  if (!view.ok) return view;
-  const out = packet.subarray(0, view.value.totalLength);
-  writeU32(out, 16, 0);
-  return ok(out);
+export function clearDestination(packet: CheckedIpv4Packet): void {
+  writeU32(packet, 16, 0);
 }
 
 /** Receiver side: rewrite source and destination, then repair every checksum. */

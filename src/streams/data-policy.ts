@@ -18,6 +18,7 @@ import {
   tap,
 } from 'rxjs';
 import type { AnyActorRef } from 'xstate';
+import type { CheckedIpv4Packet } from '../protocol/ipv4.ts';
 
 export type DataPolicy = 'queue' | 'seal' | 'plain' | 'drop';
 
@@ -46,18 +47,18 @@ export function policyStream(actor: AnyActorRef): Observable<DataPolicy> {
 export const POLICY_DROPS = ['session not usable', 'queue full while connecting'] as const;
 
 export interface PolicyHandlers {
-  seal(packet: Uint8Array): void;
-  plain(packet: Uint8Array): void;
+  seal(packet: CheckedIpv4Packet): void;
+  plain(packet: CheckedIpv4Packet): void;
   drop(reason: (typeof POLICY_DROPS)[number]): void;
   /** Called when a packet is queued while nothing was queued before. */
   firstQueued(): void;
   /** The queued packets about to be sealed when the session starts sealing. */
-  sealingQueued?(packets: readonly Uint8Array[]): void;
+  sealingQueued?(packets: readonly CheckedIpv4Packet[]): void;
 }
 
 export class SessionDataPlane {
-  private readonly outbound = new Subject<Uint8Array>();
-  private queue: Uint8Array[] = [];
+  private readonly outbound = new Subject<CheckedIpv4Packet>();
+  private queue: CheckedIpv4Packet[] = [];
   private readonly subscription: Subscription;
 
   constructor(
@@ -69,7 +70,7 @@ export class SessionDataPlane {
   }
 
   /** An inner packet from the local side, for this session's peer. */
-  send(packet: Uint8Array): void {
+  send(packet: CheckedIpv4Packet): void {
     this.outbound.next(packet);
   }
 
@@ -108,7 +109,7 @@ export class SessionDataPlane {
     }
   }
 
-  private enqueue(packet: Uint8Array): void {
+  private enqueue(packet: CheckedIpv4Packet): void {
     if (this.queue.length >= this.queueLimit) {
       this.handlers.drop('queue full while connecting');
       return;
@@ -117,7 +118,7 @@ export class SessionDataPlane {
     if (this.queue.length === 1) this.handlers.firstQueued();
   }
 
-  private drainQueue(): Uint8Array[] {
+  private drainQueue(): CheckedIpv4Packet[] {
     const drained = this.queue;
     this.queue = [];
     return drained;

@@ -1,10 +1,10 @@
 /**
- * Outbound routing of inner packets, shared by both engines: a local IPv4 packet goes to
- * the data plane of the session that owns its destination address, or is counted as
- * dropped with the reason.
+ * Outbound routing of inner packets, shared by both engines: a local IPv4 packet is
+ * inspected (the only time on its way out) and goes to the data plane of the session that
+ * owns its destination address, or is counted as dropped with the reason.
  */
 
-import { IPV4_FAILURES, inspectIpv4 } from '../protocol/ipv4.ts';
+import { checkedPacket, IPV4_FAILURES, inspectIpv4 } from '../protocol/ipv4.ts';
 import { catalogue, prefixed, type SinkFor } from '../shared/counters.ts';
 import type { SessionDataPlane } from './data-policy.ts';
 
@@ -28,5 +28,5 @@ export function routeInnerPacket(
     counters.drop('outbound: no session for destination');
     return;
   }
-  session.dataPlane.send(packet);
+  session.dataPlane.send(checkedPacket(packet, view.value));
 }

@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex } from '../../src/crypto/bytes.ts';
 import {
+  checkedPacket,
+  clearDestination,
   formatIpv4Address,
   inspectIpv4,
   parseIpv4Address,
   rewriteInnerPacket,
-  zeroDestination,
+  sourceOf,
 } from '../../src/protocol/ipv4.ts';
 
 /** Independent check: a valid checksum makes the ones'-complement sum 0xffff. */
@@ -76,11 +78,14 @@ describe('IPv4 rewrite', () => {
 
   it('rewrites a UDP packet with a stale checksum and repairs both checksums', () => {
     const packet = udpPacket([1, 2, 3, 4, 5]);
-    const zeroed = zeroDestination(packet);
-    assert.ok(zeroed.ok);
-    assert.deepEqual([...zeroed.value.subarray(16, 20)], [0, 0, 0, 0]);
+    const inspected = inspectIpv4(packet);
+    assert.ok(inspected.ok);
+    const checked = checkedPacket(packet, inspected.value);
+    clearDestination(checked);
+    assert.deepEqual([...checked.subarray(16, 20)], [0, 0, 0, 0]);
+    assert.equal(formatIpv4Address(sourceOf(checked)), formatIpv4Address(inspected.value.source));
     const out = rewriteInnerPacket(
-      zeroed.value,
+      checked,
       parseIpv4Address('10.42.0.7'),
       parseIpv4Address('10.42.0.1'),
     );
