@@ -237,6 +237,8 @@ async function memoryPerSession(keys: ServerKeys, sessions: number): Promise<num
     keys,
     cryptoTransport: network.bind('10.0.0.1', 42424),
     keyTransport: network.bind('10.0.0.1', 42425),
+    // A /14: room for 100,000 tunnels (a /16 holds 65,534).
+    prefixLength: 14,
     maxPendingHandshakes: 100_000,
     handshakesPerSecond: Number.POSITIVE_INFINITY,
   });
