@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { createClassicMcEliece6960119, createSntrup761 } from '@oqs/liboqs-js';
-import { plainCopy } from './bytes.ts';
+import { plainCopy, wipe } from './bytes.ts';
 import type { KemName } from './kem.ts';
 
 interface OqsKem {
@@ -34,24 +34,30 @@ function instance(kem: KemName): Promise<OqsKem> {
   return existing;
 }
 
-async function run(request: WasmKemRequest): Promise<unknown> {
+/** One request, as the thread runs it. A decapsulation erases the secret key it was given
+ * (the thread's structured-clone copy) and the copy made for liboqs before it returns. */
+export async function runKemRequest(request: WasmKemRequest): Promise<unknown> {
   const oqs = await instance(request.kem);
   switch (request.op) {
     case 'keypair':
       return oqs.generateKeyPair();
     case 'encapsulate':
       return oqs.encapsulate(plainCopy(request.publicKey));
-    case 'decapsulate':
+    case 'decapsulate': {
+      const secretKey = plainCopy(request.secretKey);
       try {
-        return oqs.decapsulate(plainCopy(request.ciphertext), plainCopy(request.secretKey));
+        return oqs.decapsulate(plainCopy(request.ciphertext), secretKey);
       } catch {
         return null;
+      } finally {
+        wipe(secretKey, request.secretKey);
       }
+    }
   }
 }
 
 parentPort?.on('message', (request: WasmKemRequest) => {
-  run(request).then(
+  runKemRequest(request).then(
     (result) => parentPort?.postMessage({ id: request.id, result } satisfies WasmKemReply),
     (error: unknown) =>
       parentPort?.postMessage({

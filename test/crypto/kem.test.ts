@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/bytes.ts';
 import type { KemName } from '../../src/crypto/kem.ts';
+import { runKemRequest } from '../../src/crypto/kem-wasm-worker.ts';
 import { BACKENDS } from '../support/backends.ts';
 import { hex, loadVectorBinary, loadVectors } from '../support/vectors.ts';
 
@@ -117,5 +118,21 @@ describe('KEM backends agree with each other', () => {
       await portable.kem().decapsulate('mceliece6960119', ciphertext, pair.secretKey),
       sharedSecret,
     );
+  });
+});
+
+describe('the portable KEM thread', () => {
+  it('erases the secret key it was handed once a decapsulation is done', async () => {
+    const { publicKey, secretKey } = await fast.kem().keypair('sntrup761');
+    const { ciphertext, sharedSecret } = await fast.kem().encapsulate('sntrup761', publicKey);
+    const k = (await runKemRequest({
+      id: 1,
+      op: 'decapsulate',
+      kem: 'sntrup761',
+      ciphertext,
+      secretKey,
+    })) as Uint8Array;
+    assert.equal(toHex(k), toHex(sharedSecret));
+    assert.ok(secretKey.every((byte) => byte === 0));
   });
 });
