@@ -5,7 +5,7 @@
  */
 import { COOKIE_FAILURES } from '../protocol/cookie.ts';
 import { HANDSHAKE_FAILURES } from '../protocol/handshake.ts';
-import { IPV4_FAILURES, REWRITE_FAILURES } from '../protocol/ipv4.ts';
+import { REWRITE_FAILURES } from '../protocol/ipv4.ts';
 import { KEY_MESSAGE_FAILURES } from '../protocol/keyserver-messages.ts';
 import { catalogue, mergeCatalogues, prefixed } from '../shared/counters.ts';
 import { POLICY_DROPS } from '../streams/data-policy.ts';
@@ -83,7 +83,6 @@ export const SERVER_ENGINE_COUNTERS = mergeCatalogues(
       'cookie: could not issue',
       'session: no address available',
       'outbound: no plain path on a server',
-      ...prefixed('outbound: ', IPV4_FAILURES),
     ],
   }),
 );
