@@ -2,8 +2,12 @@
  * Server peer session (control plane of one tunnel on the server). Created by an accepted
  * handshake (PROTOCOL.md §5) or a verified cookie (§8). Its state decides what the data
  * plane does with the peer's packets: `established`/`rekeying` seal and open, anything
- * else drops. Timers: a 5 s maintenance tick (keepalive, erasure of epochs older than
- * 120 s, §6); a receive side with no live epoch means the tunnel expired.
+ * else drops. The chart holds no timer: the engine's maintenance sweep visits every
+ * tunnel at least every 5 s (keepalive, erasure of epochs older than 120 s, §6) and reports
+ * TUNNEL_EXPIRED once the receive side holds no live epoch. Between events an established
+ * session may rest as its context alone (restored into `established`), so a server can
+ * hold many idle tunnels without a running actor each; a new one rests from the start
+ * (nothing runs on entering `established`: the engine confirms a new tunnel itself).
  */
 import { assign, setup } from 'xstate';
 import { epochsAfter } from './epochs.ts';
@@ -12,6 +16,7 @@ export type ServerSessionEvent =
   | { type: 'EPOCH_ADVANCED'; sendEpoch: number; receiveEpoch: number }
   | { type: 'PEER_ROAMED'; address: string; port: number }
   | { type: 'OFFLOAD' }
+  | { type: 'TUNNEL_EXPIRED' }
   | { type: 'CLOSE'; reason: string };
 
 export interface ServerSessionContext {
@@ -29,6 +34,19 @@ export interface ServerSessionInput {
   epoch: number;
 }
 
+/** The context a new session starts with (the chart's own, and that of a session that
+ * rests from its first moment: the initial state has no entry actions). */
+export function initialServerSessionContext(input: ServerSessionInput): ServerSessionContext {
+  return {
+    peer: input.peer,
+    internalAddress: input.internalAddress,
+    sendEpoch: input.epoch,
+    receiveEpoch: input.epoch,
+    roams: 0,
+    closeReason: null,
+  };
+}
+
 export const serverSessionMachine = setup({
   types: {
     context: {} as ServerSessionContext,
@@ -36,7 +54,6 @@ export const serverSessionMachine = setup({
     input: {} as ServerSessionInput,
   },
   actions: {
-    sendConfirmation: () => {},
     maintainTunnel: () => {},
     eraseTunnelKeys: () => {},
     releaseAddress: () => {},
@@ -52,40 +69,21 @@ export const serverSessionMachine = setup({
         event.type === 'CLOSE' ? event.reason : context.closeReason,
     }),
   },
-  guards: {
-    tunnelDead: () => false,
-  },
-  delays: {
-    MAINTENANCE_TICK: 5_000,
-  },
 }).createMachine({
   id: 'serverSession',
   description: 'One tunnel on the server, from an accepted handshake or cookie to its erasure',
-  context: ({ input }) => ({
-    peer: input.peer,
-    internalAddress: input.internalAddress,
-    sendEpoch: input.epoch,
-    receiveEpoch: input.epoch,
-    roams: 0,
-    closeReason: null,
-  }),
-  entry: ['sendConfirmation'],
+  context: ({ input }) => initialServerSessionContext(input),
   initial: 'established',
   states: {
     established: {
       description:
         'PROTOCOL.md §6: packets sealed and opened; keepalives; epochs older than 120 s erased',
       tags: ['seal'],
-      after: {
-        MAINTENANCE_TICK: [
-          { guard: 'tunnelDead', target: 'expired' },
-          { target: 'established', reenter: true, actions: ['maintainTunnel'] },
-        ],
-      },
       on: {
         EPOCH_ADVANCED: { target: 'rekeying', actions: 'recordEpochs' },
         PEER_ROAMED: { actions: 'recordRoam' },
         OFFLOAD: 'offloaded',
+        TUNNEL_EXPIRED: 'expired',
       },
     },
     rekeying: {

@@ -129,6 +129,8 @@ const EPHEMERAL_SLOT_MS = 30_000;
 
 const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
 
+const toDataPlane = (peer: ClientPeer, packet: CheckedIpv4Packet) => peer.dataPlane.send(packet);
+
 export class ClientEngine {
   readonly counters = new Counters(CLIENT_ENGINE_COUNTERS);
   readonly events: SessionEventBus;
@@ -218,7 +220,7 @@ export class ClientEngine {
 
   /** An inner IPv4 packet from a local application to a server's internal address. */
   sendInner(packet: Uint8Array): void {
-    routeInnerPacket(packet, this.byAddress, this.counters);
+    routeInnerPacket(packet, this.byAddress, toDataPlane, this.counters);
   }
 
   /** The name the application asked for, of the session with this id (as in transitions). */
@@ -571,7 +573,7 @@ export class ClientEngine {
     peer.tunnel = this.endpointFor(peer, tunnel);
     peer.liveness.firstUnansweredSend = null;
     peer.awaitingConfirmation = true;
-    this.byTunnel.set(tid, peer);
+    this.byTunnel.set(tunnel.tid, peer);
     peer.handshakeMessage = result.message;
     this.send(result.message, peer.server.address, peer.server.port);
     this.counters.add('handshakes sent');

@@ -10,12 +10,22 @@ import { randomBytes } from 'node:crypto';
 import { Subject, type Subscription } from 'rxjs';
 import { type Actor, createActor, fromPromise } from 'xstate';
 import { ephemeralRotationMachine } from '../actors/ephemeral-rotation.ts';
-import { serverSessionMachine } from '../actors/server-session.ts';
+import {
+  initialServerSessionContext,
+  type ServerSessionContext,
+  type ServerSessionEvent,
+  serverSessionMachine,
+} from '../actors/server-session.ts';
 import { toHex, wipe } from '../crypto/bytes.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { CookieKeyChain, openCookie, sealCookie } from '../protocol/cookie.ts';
 import { parseHandshake, respondToHandshake } from '../protocol/handshake.ts';
-import { formatIpv4Address, type InnerChecksums, parseIpv4Address } from '../protocol/ipv4.ts';
+import {
+  type CheckedIpv4Packet,
+  formatIpv4Address,
+  type InnerChecksums,
+  parseIpv4Address,
+} from '../protocol/ipv4.ts';
 import { buildKeyTree, type KeyTree } from '../protocol/keytree.ts';
 import { formatPq1Label } from '../protocol/names.ts';
 import { ReplaySet } from '../protocol/replay-set.ts';
@@ -25,7 +35,6 @@ import { Counters } from '../shared/counters.ts';
 import type { ServerKeys } from '../shared/keys.ts';
 import { closableSender, type Datagram, type DatagramTransport } from '../shared/transport.ts';
 import { classifyDatagram, tunnelIdKey } from '../streams/classify.ts';
-import { policyStream, SessionDataPlane } from '../streams/data-policy.ts';
 import { routeInnerPacket } from '../streams/inner-route.ts';
 import { serveKeys } from '../streams/key-server.ts';
 import { TunnelIndex } from '../streams/tunnel-index.ts';
@@ -36,6 +45,7 @@ import { EarlyPacketBuffer } from './early-packets.ts';
 import { EphemeralKeyStore } from './ephemeral-keys.ts';
 import { keepaliveDue } from './keepalive.ts';
 import type { EngineLog, LogLevel } from './log.ts';
+import { MaintenanceSweep } from './maintenance-sweep.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { SessionEventBus } from './session-events.ts';
 import {
@@ -77,11 +87,19 @@ export interface ServerEngineOptions {
   log?: EngineLog;
 }
 
+/**
+ * One tunnel. Its session chart runs as an actor only while it handles an event; in
+ * between, an established session rests as its chart context (`resting`), restored into
+ * `established` by the next event. A tunnel in the tables is sealing: its chart is in
+ * `established` or `rekeying`, and every final state removes it.
+ */
 interface ServerSessionRecord {
   id: string;
   endpoint: TunnelEndpoint;
-  actor: Actor<typeof serverSessionMachine>;
-  dataPlane: SessionDataPlane;
+  actor: Actor<typeof serverSessionMachine> | null;
+  resting: ServerSessionContext | null;
+  /** Events being handled (nested sends from the chart's own actions): rest only at 0. */
+  handling: number;
   internalAddress: number;
   traffic: TrafficCounts;
   lastKeepaliveAnswer: number;
@@ -127,8 +145,8 @@ export class ServerEngine {
   private readonly maxPending: number;
   private readonly store = new EphemeralKeyStore();
   private readonly cookieChain: CookieKeyChain;
-  private readonly replays = new ReplaySet();
-  private readonly cookieReplays = new ReplaySet();
+  private readonly replays: ReplaySet;
+  private readonly cookieReplays: ReplaySet;
   private readonly byTunnel = new TunnelIndex<ServerSessionRecord>();
   private readonly byAddress = new Map<number, ServerSessionRecord>();
   private readonly subscriptions: Subscription[] = [];
@@ -145,6 +163,9 @@ export class ServerEngine {
   private readonly sealBuffer: Uint8Array | undefined;
   private readonly sessionMachine: typeof serverSessionMachine;
   private readonly recordByActor = new WeakMap<object, ServerSessionRecord>();
+  private readonly sweep: MaintenanceSweep<ServerSessionRecord>;
+  private readonly sealRouted = (record: ServerSessionRecord, packet: CheckedIpv4Packet) =>
+    record.endpoint.sealInner(packet);
 
   constructor(private readonly options: ServerEngineOptions) {
     this.send = closableSender(
@@ -155,6 +176,8 @@ export class ServerEngine {
     this.sealBuffer = sealBufferFor(options.cryptoTransport);
     this.sessionMachine = this.provideSessionMachine();
     const { suite, keys } = options;
+    this.replays = new ReplaySet(suite.sym);
+    this.cookieReplays = new ReplaySet(suite.sym);
     this.clock = options.clock ?? systemClock;
     this.events = new SessionEventBus(this.clock);
     this.random = options.random ?? defaultRandom;
@@ -174,6 +197,10 @@ export class ServerEngine {
       firstKeysReady = resolve;
     });
     this.rotation = this.startRotation(firstKeysReady);
+    this.sweep = new MaintenanceSweep(this.clock, this.byAddress, (record, now) =>
+      this.maintain(record, now),
+    );
+    this.sweep.start();
     this.subscriptions.push(
       serveKeys(
         options.keyTransport,
@@ -195,13 +222,13 @@ export class ServerEngine {
 
   /** An inner packet from the local side, addressed to a peer's internal address. */
   sendInner(packet: Uint8Array): void {
-    routeInnerPacket(packet, this.byAddress, this.counters);
+    routeInnerPacket(packet, this.byAddress, this.sealRouted, this.counters);
   }
 
   sessions(): ServerSessionInfo[] {
     return [...this.byTunnel.values()].map((r) => ({
       id: r.id,
-      state: r.actor.getSnapshot().value,
+      state: r.actor?.getSnapshot().value ?? 'established',
       peer: `${r.endpoint.peer.address}:${r.endpoint.peer.port}`,
       internalAddress: formatIpv4Address(r.internalAddress),
       sendEpoch: r.endpoint.sendEpoch,
@@ -220,8 +247,9 @@ export class ServerEngine {
     if (this.closed) return;
     this.closed = true;
     for (const record of [...this.byTunnel.values()])
-      record.actor.send({ type: 'CLOSE', reason: 'server shutdown' });
+      this.tell(record, { type: 'CLOSE', reason: 'server shutdown' });
     this.rotation.stop();
+    this.sweep.stop();
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.store.close();
     this.cookieChain.close();
@@ -347,7 +375,8 @@ export class ServerEngine {
       this.counters.drop(`handshake: ${fields.reason}`);
       return;
     }
-    if (this.replays.has(fields.value.c0, seconds(this.clock))) {
+    const replayEntry = this.replays.entryFor(fields.value.c0);
+    if (this.replays.has(replayEntry, seconds(this.clock))) {
       this.counters.drop('handshake: replayed c0');
       return;
     }
@@ -373,11 +402,11 @@ export class ServerEngine {
       return;
     }
     const now = seconds(this.clock);
-    if (this.replays.has(result.value.c0, now)) {
+    if (this.replays.has(replayEntry, now)) {
       this.counters.drop('handshake: replayed c0');
       return;
     }
-    this.replays.add(result.value.c0, now);
+    this.replays.add(replayEntry, now);
     const { tid, initiatorRoot, responderRoot } = result.value.keys;
     const tunnel = new TunnelSession(suite.sym, tid, responderRoot, initiatorRoot, now);
     wipe(initiatorRoot, responderRoot);
@@ -395,11 +424,12 @@ export class ServerEngine {
       return;
     }
     const stamp = data.subarray(8, 28);
-    if (this.cookieReplays.has(stamp, now) || this.byTunnel.has(opened.value.tid)) {
+    const stampEntry = this.cookieReplays.entryFor(stamp);
+    if (this.cookieReplays.has(stampEntry, now) || this.byTunnel.has(opened.value.tid)) {
       this.counters.drop('cookie: replayed or tunnel active');
       return;
     }
-    this.cookieReplays.add(stamp, now);
+    this.cookieReplays.add(stampEntry, now);
     const tunnel = TunnelSession.fromCookie(this.options.suite.sym, opened.value, now);
     wipe(opened.value.sendRoot, opened.value.receiveRoot);
     if (tunnel === null) {
@@ -423,6 +453,9 @@ export class ServerEngine {
     const traffic = newTrafficCounts();
     const record = {
       id,
+      actor: null,
+      resting: null,
+      handling: 0,
       internalAddress,
       traffic,
       lastKeepaliveAnswer: Number.NEGATIVE_INFINITY,
@@ -441,20 +474,12 @@ export class ServerEngine {
       send: this.send,
       sealBuffer: this.sealBuffer,
       epochsAdvanced: (sendEpoch, receiveEpoch) =>
-        record.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
-      roamed: ({ address, port }) => record.actor.send({ type: 'PEER_ROAMED', address, port }),
-    });
-    record.actor = this.createSessionActor(record);
-    this.recordByActor.set(record.actor, record);
-    record.dataPlane = new SessionDataPlane(policyStream(record.actor), {
-      seal: (packet) => record.endpoint.sealInner(packet),
-      plain: () => this.counters.drop('outbound: no plain path on a server'),
-      drop: (reason) => this.counters.drop(`outbound: ${reason}`),
-      firstQueued: () => {},
+        this.tell(record, { type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
+      roamed: ({ address, port }) => this.tell(record, { type: 'PEER_ROAMED', address, port }),
     });
     this.byTunnel.set(tunnel.tid, record);
     this.byAddress.set(internalAddress, record);
-    record.actor.start();
+    this.enterEstablished(record);
     for (const early of this.earlyPackets.release(id)) this.onTunnelPacket(early);
     this.log(
       `tunnel ${id.slice(0, 16)} up via ${via}: peer ${peer.address}:${peer.port} is ${formatIpv4Address(internalAddress)}`,
@@ -463,16 +488,12 @@ export class ServerEngine {
 
   /**
    * The session chart with this engine's actions, made once (not a machine per session):
-   * an action finds its tunnel by the actor it runs in, the guard (which has no actor) by
-   * the session's internal address, unique while the session lives.
+   * an action finds its tunnel by the actor it runs in.
    */
   private provideSessionMachine(): typeof serverSessionMachine {
     const recordOf = ({ self }: { self: unknown }) => this.recordByActor.get(self as object);
     return serverSessionMachine.provide({
       actions: {
-        sendConfirmation: (args) => {
-          if (this.options.confirmHandshakes !== false) recordOf(args)?.endpoint.sendKeepalive();
-        },
         maintainTunnel: (args) => {
           const endpoint = recordOf(args)?.endpoint;
           if (endpoint !== undefined && keepaliveDue(endpoint, this.clock.now()))
@@ -488,27 +509,73 @@ export class ServerEngine {
           if (record !== undefined) this.sendCookie(record);
         },
       },
-      guards: {
-        tunnelDead: ({ context }) =>
-          !(
-            this.byAddress
-              .get(parseIpv4Address(context.internalAddress))
-              ?.endpoint.isAlive(seconds(this.clock)) ?? false
-          ),
-      },
     });
   }
 
-  private createSessionActor(record: ServerSessionRecord): Actor<typeof serverSessionMachine> {
-    return createActor(this.sessionMachine, {
-      clock: this.clock,
-      inspect: this.events.inspector(record.id, 'serverSession'),
-      input: {
-        peer: `${record.endpoint.peer.address}:${record.endpoint.peer.port}`,
-        internalAddress: formatIpv4Address(record.internalAddress),
-        epoch: record.endpoint.sendEpoch,
-      },
+  /**
+   * A new session's chart starts resting in its initial state, `established`: nothing runs
+   * on entering it, so no actor is needed until the first event (a new tunnel costs no
+   * actor, and many handshakes a second stay cheap). The state is published as an actor
+   * would publish it; the tunnel is confirmed with a keepalive.
+   */
+  private enterEstablished(record: ServerSessionRecord): void {
+    const { endpoint } = record;
+    record.resting = initialServerSessionContext({
+      peer: `${endpoint.peer.address}:${endpoint.peer.port}`,
+      internalAddress: formatIpv4Address(record.internalAddress),
+      epoch: endpoint.sendEpoch,
     });
+    this.events.publish(record.id, 'serverSession', 'established', 'xstate.init', record.resting);
+    if (this.options.confirmHandshakes !== false) endpoint.sendKeepalive();
+  }
+
+  /** The session's running chart: a resting one is restored into `established`. */
+  private wake(record: ServerSessionRecord): Actor<typeof serverSessionMachine> {
+    if (record.actor !== null) return record.actor;
+    const context = record.resting;
+    if (context === null) throw new Error(`session ${record.id.slice(0, 16)} has no chart`);
+    const actor = createActor(this.sessionMachine, {
+      clock: this.clock,
+      inspect: this.events.inspector(record.id, 'serverSession', 'established'),
+      snapshot: this.sessionMachine.resolveState({ value: 'established', context }),
+      // Required by the types; a restored actor does not read it.
+      input: { peer: context.peer, internalAddress: context.internalAddress, epoch: 0 },
+    });
+    record.actor = actor;
+    record.resting = null;
+    this.recordByActor.set(actor, record);
+    actor.start();
+    return actor;
+  }
+
+  /** Hands one event to the session's chart (waking it, and letting it rest afterwards). */
+  private tell(record: ServerSessionRecord, event: ServerSessionEvent): void {
+    this.handle(record, () => this.wake(record).send(event));
+  }
+
+  /** Runs `work` on the session's chart; once no event is in hand, an established chart
+   * rests as its context and its actor stops. */
+  private handle(record: ServerSessionRecord, work: () => void): void {
+    record.handling++;
+    try {
+      work();
+    } finally {
+      record.handling--;
+    }
+    const { actor } = record;
+    if (record.handling > 0 || actor === null) return;
+    const snapshot = actor.getSnapshot();
+    if (snapshot.status !== 'active' || !snapshot.matches('established')) return;
+    record.resting = snapshot.context;
+    record.actor = null;
+    actor.stop();
+  }
+
+  /** The sweep's visit: erase what expired, keep an active tunnel alive, end a dead one. */
+  private maintain(record: ServerSessionRecord, now: number): void {
+    const { endpoint } = record;
+    if (!endpoint.isAlive(now / 1000)) this.tell(record, { type: 'TUNNEL_EXPIRED' });
+    else if (keepaliveDue(endpoint, now)) endpoint.sendKeepalive();
   }
 
   private sendCookie(record: ServerSessionRecord): void {
@@ -543,7 +610,7 @@ export class ServerEngine {
     }
     if (oldest === undefined) return;
     this.log(`address pool full: offloading tunnel ${oldest.id.slice(0, 16)} by cookie`);
-    oldest.actor.send({ type: 'OFFLOAD' });
+    this.tell(oldest, { type: 'OFFLOAD' });
   }
 
   private forget(record: ServerSessionRecord): void {
@@ -551,7 +618,6 @@ export class ServerEngine {
     this.byTunnel.delete(record.endpoint.tid);
     this.byAddress.delete(record.internalAddress);
     this.pool.release(record.internalAddress);
-    record.dataPlane?.close();
     this.log(
       `tunnel ${record.id.slice(0, 16)} gone; ${formatIpv4Address(record.internalAddress)} released`,
     );

@@ -26,9 +26,14 @@ export class SessionEventBus {
 
   constructor(private readonly clock: EngineClock) {}
 
-  /** An `inspect` option for createActor that publishes the root actor's transitions. */
-  inspector(sessionId: string, machine: string): (event: InspectionEvent) => void {
-    let last = '';
+  /** An `inspect` option for createActor that publishes the root actor's transitions;
+   * `resumedIn` is the state a restored actor starts in (not published again). */
+  inspector(
+    sessionId: string,
+    machine: string,
+    resumedIn?: unknown,
+  ): (event: InspectionEvent) => void {
+    let last = resumedIn === undefined ? '' : JSON.stringify(resumedIn);
     return (inspection) => {
       if (inspection.type !== '@xstate.microstep' && inspection.type !== '@xstate.snapshot') return;
       if (inspection.rootId !== inspection.actorRef.sessionId) return;
@@ -40,15 +45,32 @@ export class SessionEventBus {
       const key = JSON.stringify(snapshot.value);
       if (key === last) return;
       last = key;
-      this.transitions.next({
+      this.publish(
         sessionId,
         machine,
-        state: snapshot.value,
-        event: inspection.event.type,
-        context: { ...snapshot.context },
-        at: this.clock.now(),
-      });
+        snapshot.value,
+        inspection.event.type,
+        snapshot.context ?? {},
+      );
     };
+  }
+
+  /** Publishes one transition (an actor's, or a resting chart's initial state). */
+  publish(
+    sessionId: string,
+    machine: string,
+    state: unknown,
+    event: string,
+    context: object,
+  ): void {
+    this.transitions.next({
+      sessionId,
+      machine,
+      state,
+      event,
+      context: { ...context },
+      at: this.clock.now(),
+    });
   }
 
   close(): void {
