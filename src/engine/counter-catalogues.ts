@@ -23,7 +23,6 @@ const BOTH_ENGINES = mergeCatalogues(
       'send after close',
       'tunnel: unknown tunnel id',
       'handshake: computation failed',
-      ...prefixed('outbound: ', POLICY_DROPS),
     ],
   }),
 );
@@ -52,6 +51,7 @@ export const CLIENT_ENGINE_COUNTERS = mergeCatalogues(
       'prekeys: encapsulation failed',
       'prekeys: refill failed',
       'outbound: tunnel not ready',
+      ...prefixed('outbound: ', POLICY_DROPS),
       ...prefixed('outbound: ', REWRITE_FAILURES),
       ...prefixed('key response: ', KEY_MESSAGE_FAILURES),
       'client port: unexpected message type',
@@ -82,7 +82,6 @@ export const SERVER_ENGINE_COUNTERS = mergeCatalogues(
       'cookie: epoch space exhausted',
       'cookie: could not issue',
       'session: no address available',
-      'outbound: no plain path on a server',
     ],
   }),
 );
