@@ -19,11 +19,7 @@ const BOTH_ENGINES = mergeCatalogues(
   mergeCatalogues(TUNNEL_ENDPOINT_COUNTERS, INNER_ROUTE_COUNTERS),
   catalogue({
     counts: [],
-    drops: [
-      'send after close',
-      'tunnel: unknown tunnel id',
-      'handshake: computation failed',
-    ],
+    drops: ['send after close', 'tunnel: unknown tunnel id', 'handshake: computation failed'],
   }),
 );
 
