@@ -143,6 +143,14 @@ for (const keys of ['our keygen', 'the deployed keygen'] as const) {
 
     it('reconnects: a restarted deployed client downloads the keys and shakes hands again', async () => {
       await stopDeployed(client.child);
+      // unshare exits before the client it kills (SIGKILL as its parent dies) has let go of
+      // its TUN device and DNS queue: start the next one only once pqccli0 is gone, or it
+      // may find the old device and the old queue still held.
+      await waitFor(
+        'the stopped deployed client to release pqccli0',
+        async () => (await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0'])).code !== 0,
+        10_000,
+      );
       client = await startDeployedClient(lab, 'deployed-client-2');
       await connectAndMeasure(lab, 'deployed-client-2');
     });
