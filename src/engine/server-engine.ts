@@ -496,8 +496,7 @@ export class ServerEngine {
       actions: {
         maintainTunnel: (args) => {
           const endpoint = recordOf(args)?.endpoint;
-          if (endpoint !== undefined && keepaliveDue(endpoint, this.clock.now()))
-            endpoint.sendKeepalive();
+          if (endpoint !== undefined) this.keepAliveIfDue(endpoint, this.clock.now());
         },
         eraseTunnelKeys: (args) => recordOf(args)?.endpoint.close(),
         releaseAddress: (args) => {
@@ -548,17 +547,12 @@ export class ServerEngine {
     return actor;
   }
 
-  /** Hands one event to the session's chart (waking it, and letting it rest afterwards). */
+  /** Hands one event to the session's chart, waking it; once no event is in hand, a chart
+   * back in `established` rests as its context and its actor stops. */
   private tell(record: ServerSessionRecord, event: ServerSessionEvent): void {
-    this.handle(record, () => this.wake(record).send(event));
-  }
-
-  /** Runs `work` on the session's chart; once no event is in hand, an established chart
-   * rests as its context and its actor stops. */
-  private handle(record: ServerSessionRecord, work: () => void): void {
     record.handling++;
     try {
-      work();
+      this.wake(record).send(event);
     } finally {
       record.handling--;
     }
@@ -575,7 +569,11 @@ export class ServerEngine {
   private maintain(record: ServerSessionRecord, now: number): void {
     const { endpoint } = record;
     if (!endpoint.isAlive(now / 1000)) this.tell(record, { type: 'TUNNEL_EXPIRED' });
-    else if (keepaliveDue(endpoint, now)) endpoint.sendKeepalive();
+    else this.keepAliveIfDue(endpoint, now);
+  }
+
+  private keepAliveIfDue(endpoint: TunnelEndpoint, now: number): void {
+    if (keepaliveDue(endpoint, now)) endpoint.sendKeepalive();
   }
 
   private sendCookie(record: ServerSessionRecord): void {
