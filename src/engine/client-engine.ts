@@ -89,7 +89,12 @@ import type { EngineLog, LogLevel } from './log.ts';
 import { resolveServerPorts } from './port-lookup.ts';
 import { PrekeyCache } from './prekey-cache.ts';
 import { SessionEventBus } from './session-events.ts';
-import { newTrafficCounts, sealBufferFor, TunnelEndpoint } from './tunnel-endpoint.ts';
+import {
+  newTrafficCounts,
+  sealBufferFor,
+  TunnelEndpoint,
+  type TunnelHost,
+} from './tunnel-endpoint.ts';
 
 export type { ClientSessionInfo, RouteRequest } from './client-peer.ts';
 
@@ -145,7 +150,6 @@ export class ClientEngine {
   private readonly clock: EngineClock;
   private readonly random: (length: number) => Uint8Array;
   private readonly pool: AddressPool;
-  private readonly deliverTo: number;
   private readonly peers = new Map<string, ClientPeer>();
   private readonly byAddress = new Map<number, ClientPeer>();
   private readonly byTunnel = new TunnelIndex<ClientPeer>();
@@ -156,7 +160,8 @@ export class ClientEngine {
   private closed = false;
   /** Every datagram the engine sends goes here: nothing leaves after close(). */
   private readonly send: (data: Uint8Array, address: string, port: number) => void;
-  private readonly sealBuffer: Uint8Array | undefined;
+  /** What all of this engine's tunnel endpoints share. */
+  private readonly tunnelHost: TunnelHost<ClientPeer>;
 
   constructor(private readonly options: ClientEngineOptions) {
     this.send = closableSender(
@@ -164,15 +169,28 @@ export class ClientEngine {
       () => this.closed,
       () => this.counters.drop('send after close'),
     );
-    this.sealBuffer = sealBufferFor(options.transport);
     this.clock = options.clock ?? systemClock;
     this.events = new SessionEventBus(this.clock);
     this.random = options.random ?? defaultRandom;
     this.pool = new AddressPool(options.tunnelAddress ?? '10.43.0.1', options.prefixLength ?? 16);
-    this.deliverTo =
-      options.hostAddress === undefined
-        ? this.pool.ownAddress
-        : parseIpv4Address(options.hostAddress);
+    this.tunnelHost = {
+      roaming: 'refuse',
+      deliverTo:
+        options.hostAddress === undefined
+          ? this.pool.ownAddress
+          : parseIpv4Address(options.hostAddress),
+      innerChecksums: options.innerChecksums ?? 'complete',
+      clock: this.clock,
+      counters: this.counters,
+      send: this.send,
+      sealBuffer: sealBufferFor(options.transport),
+      epochsAdvanced: (peer, sendEpoch, receiveEpoch) =>
+        peer.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
+      authenticated: (peer, now, carriesData) => {
+        noteAuthenticated(peer.liveness, now, carriesData);
+        if (peer.awaitingConfirmation) this.confirmed(peer, now);
+      },
+    };
     this.keyFetch = {
       clock: this.clock,
       responses: this.keyResponses.asObservable(),
@@ -582,25 +600,13 @@ export class ClientEngine {
     );
   }
 
-  private endpointFor(peer: ClientPeer, tunnel: TunnelSession): TunnelEndpoint {
-    return new TunnelEndpoint({
+  private endpointFor(peer: ClientPeer, tunnel: TunnelSession): TunnelEndpoint<ClientPeer> {
+    return new TunnelEndpoint(this.tunnelHost, {
+      owner: peer,
       tunnel,
       peer: peer.server,
-      roaming: 'refuse',
       peerInnerAddress: peer.internalAddress,
-      deliverTo: this.deliverTo,
-      innerChecksums: this.options.innerChecksums ?? 'complete',
       traffic: peer.traffic,
-      clock: this.clock,
-      counters: this.counters,
-      send: this.send,
-      sealBuffer: this.sealBuffer,
-      epochsAdvanced: (sendEpoch, receiveEpoch) =>
-        peer.actor.send({ type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
-      authenticated: (now, carriesData) => {
-        noteAuthenticated(peer.liveness, now, carriesData);
-        if (peer.awaitingConfirmation) this.confirmed(peer, now);
-      },
     });
   }
 

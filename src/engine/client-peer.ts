@@ -45,7 +45,7 @@ export interface ClientPeer {
   /** The last ephemeral answer seen from the key server, and when (forgery detection). */
   lastEphemeralSeen: { keys: EphemeralKeyResponse; at: number } | null;
   keyServerRttMs: number | null;
-  tunnel: TunnelEndpoint | null;
+  tunnel: TunnelEndpoint<ClientPeer> | null;
   /** Totals over all of this server's tunnels. */
   traffic: TrafficCounts;
   /** The plain-fallback route in place, exactly as it was added (removed as it was). */

@@ -12,11 +12,10 @@ import { type Actor, createActor, fromPromise } from 'xstate';
 import { ephemeralRotationMachine } from '../actors/ephemeral-rotation.ts';
 import {
   initialServerSessionContext,
-  type ServerSessionContext,
   type ServerSessionEvent,
   serverSessionMachine,
 } from '../actors/server-session.ts';
-import { toHex, wipe } from '../crypto/bytes.ts';
+import { wipe } from '../crypto/bytes.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { CookieKeyChain, openCookie, sealCookie } from '../protocol/cookie.ts';
 import { parseHandshake, respondToHandshake } from '../protocol/handshake.ts';
@@ -47,12 +46,13 @@ import { keepaliveDue } from './keepalive.ts';
 import type { EngineLog, LogLevel } from './log.ts';
 import { MaintenanceSweep } from './maintenance-sweep.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { ServerSessionRecord } from './server-session-record.ts';
 import { SessionEventBus } from './session-events.ts';
 import {
-  newTrafficCounts,
   sealBufferFor,
   type TrafficCounts,
-  TunnelEndpoint,
+  type TunnelEndpoint,
+  type TunnelHost,
 } from './tunnel-endpoint.ts';
 
 export interface ServerEngineOptions {
@@ -85,25 +85,6 @@ export interface ServerEngineOptions {
    * (default 'complete': every checksum valid). */
   innerChecksums?: InnerChecksums;
   log?: EngineLog;
-}
-
-/**
- * One tunnel. Its session chart runs as an actor only while it handles an event; in
- * between, an established session rests as its chart context (`resting`), restored into
- * `established` by the next event. A tunnel in the tables is sealing: its chart is in
- * `established` or `rekeying`, and every final state removes it.
- */
-interface ServerSessionRecord {
-  id: string;
-  endpoint: TunnelEndpoint;
-  actor: Actor<typeof serverSessionMachine> | null;
-  resting: ServerSessionContext | null;
-  /** Events being handled (nested sends from the chart's own actions): rest only at 0. */
-  handling: number;
-  internalAddress: number;
-  traffic: TrafficCounts;
-  lastKeepaliveAnswer: number;
-  since: number;
 }
 
 export interface ServerSessionInfo extends TrafficCounts {
@@ -140,7 +121,6 @@ export class ServerEngine {
   private readonly clock: EngineClock;
   private readonly random: (length: number) => Uint8Array;
   private readonly pool: AddressPool;
-  private readonly deliverTo: number;
   private readonly maxSessions: number;
   private readonly maxPending: number;
   private readonly store = new EphemeralKeyStore();
@@ -160,7 +140,8 @@ export class ServerEngine {
   private closed = false;
   /** Every datagram the engine sends on the crypto port goes here: nothing after close(). */
   private readonly send: (data: Uint8Array, address: string, port: number) => void;
-  private readonly sealBuffer: Uint8Array | undefined;
+  /** What all of this engine's tunnel endpoints share. */
+  private readonly tunnelHost: TunnelHost<ServerSessionRecord>;
   private readonly sessionMachine: typeof serverSessionMachine;
   private readonly recordByActor = new WeakMap<object, ServerSessionRecord>();
   private readonly sweep: MaintenanceSweep<ServerSessionRecord>;
@@ -173,16 +154,27 @@ export class ServerEngine {
       () => this.closed,
       () => this.counters.drop('send after close'),
     );
-    this.sealBuffer = sealBufferFor(options.cryptoTransport);
     this.sessionMachine = this.provideSessionMachine();
     const { suite, keys } = options;
     this.replays = new ReplaySet(suite.sym);
     this.cookieReplays = new ReplaySet(suite.sym);
     this.clock = options.clock ?? systemClock;
+    this.tunnelHost = {
+      roaming: 'follow',
+      deliverTo: parseIpv4Address(options.hostAddress ?? options.tunnelAddress ?? '10.42.0.1'),
+      innerChecksums: options.innerChecksums ?? 'complete',
+      clock: this.clock,
+      counters: this.counters,
+      send: this.send,
+      sealBuffer: sealBufferFor(options.cryptoTransport),
+      epochsAdvanced: (record, sendEpoch, receiveEpoch) =>
+        this.tell(record, { type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
+      roamed: (record, { address, port }) =>
+        this.tell(record, { type: 'PEER_ROAMED', address, port }),
+    };
     this.events = new SessionEventBus(this.clock);
     this.random = options.random ?? defaultRandom;
     this.pool = new AddressPool(options.tunnelAddress ?? '10.42.0.1', options.prefixLength ?? 16);
-    this.deliverTo = parseIpv4Address(options.hostAddress ?? options.tunnelAddress ?? '10.42.0.1');
     this.maxSessions = Math.min(options.maxSessions ?? this.pool.capacity, this.pool.capacity);
     this.maxPending = options.maxPendingHandshakes ?? 64;
     const perSecond = options.handshakesPerSecond ?? 20;
@@ -449,34 +441,14 @@ export class ServerEngine {
       this.counters.drop('session: no address available');
       return;
     }
-    const id = toHex(tunnel.tid);
-    const traffic = newTrafficCounts();
-    const record = {
-      id,
-      actor: null,
-      resting: null,
-      handling: 0,
-      internalAddress,
-      traffic,
-      lastKeepaliveAnswer: Number.NEGATIVE_INFINITY,
-      since: this.clock.now(),
-    } as ServerSessionRecord;
-    record.endpoint = new TunnelEndpoint({
+    const record = new ServerSessionRecord(
+      this.tunnelHost,
       tunnel,
-      peer: { ...peer },
-      roaming: 'follow',
-      peerInnerAddress: internalAddress,
-      deliverTo: this.deliverTo,
-      innerChecksums: this.options.innerChecksums ?? 'complete',
-      traffic,
-      clock: this.clock,
-      counters: this.counters,
-      send: this.send,
-      sealBuffer: this.sealBuffer,
-      epochsAdvanced: (sendEpoch, receiveEpoch) =>
-        this.tell(record, { type: 'EPOCH_ADVANCED', sendEpoch, receiveEpoch }),
-      roamed: ({ address, port }) => this.tell(record, { type: 'PEER_ROAMED', address, port }),
-    });
+      peer,
+      internalAddress,
+      this.clock.now(),
+    );
+    const { id } = record;
     this.byTunnel.set(tunnel.tid, record);
     this.byAddress.set(internalAddress, record);
     this.enterEstablished(record);
@@ -572,7 +544,7 @@ export class ServerEngine {
     else this.keepAliveIfDue(endpoint, now);
   }
 
-  private keepAliveIfDue(endpoint: TunnelEndpoint, now: number): void {
+  private keepAliveIfDue(endpoint: TunnelEndpoint<ServerSessionRecord>, now: number): void {
     if (keepaliveDue(endpoint, now)) endpoint.sendKeepalive();
   }
 

@@ -6,6 +6,8 @@
  * sent; the endpoint only carries it. Where the peer is lives in one `PeerAddress`
  * object that the owner shares with the endpoint: the server's endpoint follows a peer
  * that roams (authenticated packets only), the client's refuses packets from elsewhere.
+ * What an engine's endpoints have in common lives once, in its `TunnelHost`; an endpoint
+ * keeps only what is its own (a server holds 100,000 of them).
  */
 import {
   type CheckedIpv4Packet,
@@ -60,38 +62,50 @@ export type Received =
   | { kind: 'cookie'; cookie: Uint8Array }
   | { kind: 'dropped' };
 
-export interface TunnelEndpointOptions {
-  tunnel: TunnelSession;
-  peer: PeerAddress;
+/** What every tunnel of one engine shares (made once per engine, not per tunnel): where
+ * sealed packets go, the engine's clock and counters, and whom to tell of a tunnel's
+ * events — each told which tunnel's `owner` it concerns. */
+export interface TunnelHost<Owner> {
   /** 'follow': authenticated packets from a new address move the peer (server);
    * 'refuse': packets from anywhere else are dropped unopened (client). */
   roaming: 'follow' | 'refuse';
-  /** The source address received inner packets get (the peer's address on this side). */
-  peerInnerAddress: number;
   /** The destination address received inner packets get (this side's own). */
   deliverTo: number;
   /** 'partial': TCP/UDP checksums of received packets left for the TUN device to finish. */
   innerChecksums: InnerChecksums;
-  traffic: TrafficCounts;
   clock: EngineClock;
   counters: SinkFor<typeof TUNNEL_ENDPOINT_COUNTERS>;
   send(data: Uint8Array, address: string, port: number): void;
   /** Where to seal, when `send` is done with its data on return (a transport that copies);
    * otherwise every packet is sealed into a new buffer. */
-  sealBuffer?: Uint8Array;
-  epochsAdvanced(sendEpoch: number, receiveEpoch: number): void;
-  roamed?(peer: PeerAddress): void;
+  sealBuffer: Uint8Array | undefined;
+  epochsAdvanced(owner: Owner, sendEpoch: number, receiveEpoch: number): void;
+  roamed?(owner: Owner, peer: PeerAddress): void;
   /** Every packet that authenticated, before its epochs are reported (client liveness). */
-  authenticated?(now: number, carriesData: boolean): void;
+  authenticated?(owner: Owner, now: number, carriesData: boolean): void;
+}
+
+/** What one tunnel's endpoint is made of. */
+export interface TunnelEndpointParts<Owner> {
+  /** What the host's callbacks are told about (the engine's record of this session). */
+  owner: Owner;
+  tunnel: TunnelSession;
+  peer: PeerAddress;
+  /** The source address received inner packets get (the peer's address on this side). */
+  peerInnerAddress: number;
+  traffic: TrafficCounts;
 }
 
 const EMPTY = new Uint8Array(0);
 const DROPPED: Received = { kind: 'dropped' };
 const KEEPALIVE: Received = { kind: 'keepalive' };
 
-export class TunnelEndpoint implements KeepaliveTimes {
+export class TunnelEndpoint<Owner = unknown> implements KeepaliveTimes {
+  readonly owner: Owner;
   readonly tunnel: TunnelSession;
   readonly peer: PeerAddress;
+  private readonly peerInnerAddress: number;
+  private readonly traffic: TrafficCounts;
   lastSent = 0;
   lastReceived: number;
   lastInnerTraffic: number;
@@ -100,10 +114,16 @@ export class TunnelEndpoint implements KeepaliveTimes {
   /** A cookie from the server, sent back before the next tunnel packet (client). */
   private cookieToReturn: Uint8Array | null = null;
 
-  constructor(private readonly options: TunnelEndpointOptions) {
-    this.tunnel = options.tunnel;
-    this.peer = options.peer;
-    const now = options.clock.now();
+  constructor(
+    private readonly host: TunnelHost<Owner>,
+    parts: TunnelEndpointParts<Owner>,
+  ) {
+    this.owner = parts.owner;
+    this.tunnel = parts.tunnel;
+    this.peer = parts.peer;
+    this.peerInnerAddress = parts.peerInnerAddress;
+    this.traffic = parts.traffic;
+    const now = host.clock.now();
     this.lastReceived = now;
     this.lastInnerTraffic = now;
     this.noticedSendEpoch = this.tunnel.sendEpoch;
@@ -129,7 +149,7 @@ export class TunnelEndpoint implements KeepaliveTimes {
   /** Seals a routed inner IPv4 packet to the peer (its destination goes out as 0.0.0.0). */
   sealInner(packet: CheckedIpv4Packet): void {
     clearDestination(packet);
-    this.lastInnerTraffic = this.options.clock.now();
+    this.lastInnerTraffic = this.host.clock.now();
     this.transmit(packet);
   }
 
@@ -139,22 +159,22 @@ export class TunnelEndpoint implements KeepaliveTimes {
 
   /** Seals any plaintext (a keepalive is empty; a cookie is one) and sends it. */
   transmit(plaintext: Uint8Array): void {
-    const { peer, options } = this;
+    const { peer, host, traffic } = this;
     if (this.cookieToReturn !== null) {
-      options.send(this.cookieToReturn, peer.address, peer.port);
-      options.counters.add('cookies returned');
+      host.send(this.cookieToReturn, peer.address, peer.port);
+      host.counters.add('cookies returned');
       this.cookieToReturn = null;
     }
-    const now = options.clock.now();
-    const buffer = options.sealBuffer;
+    const now = host.clock.now();
+    const buffer = host.sealBuffer;
     const sealed =
       buffer !== undefined && tunnelPacketLength(plaintext.length) <= buffer.length
         ? this.tunnel.sealInto(buffer, plaintext, now / 1000)
         : this.tunnel.seal(plaintext, now / 1000);
     this.lastSent = now;
-    options.traffic.packetsOut++;
-    options.traffic.bytesOut += plaintext.length;
-    options.send(sealed, peer.address, peer.port);
+    traffic.packetsOut++;
+    traffic.bytesOut += plaintext.length;
+    host.send(sealed, peer.address, peer.port);
     this.noticeEpochs();
   }
 
@@ -165,41 +185,41 @@ export class TunnelEndpoint implements KeepaliveTimes {
 
   /** Opens one tunnel packet from `address:port`; everything not authenticated is dropped. */
   receive(data: Uint8Array, address: string, port: number): Received {
-    const { peer, options } = this;
+    const { peer, host, traffic } = this;
     const elsewhere = peer.address !== address || peer.port !== port;
-    if (elsewhere && options.roaming === 'refuse') {
-      options.counters.drop('tunnel: packet from an unexpected address');
+    if (elsewhere && host.roaming === 'refuse') {
+      host.counters.drop('tunnel: packet from an unexpected address');
       return DROPPED;
     }
-    const now = options.clock.now();
+    const now = host.clock.now();
     const result = this.tunnel.open(data, now / 1000);
     if (!result.ok) {
-      options.counters.drop(`tunnel: ${result.reason}`);
+      host.counters.drop(`tunnel: ${result.reason}`);
       return DROPPED;
     }
-    options.traffic.packetsIn++;
+    traffic.packetsIn++;
     this.lastReceived = now;
     if (elsewhere) {
       peer.address = address;
       peer.port = port;
-      options.roamed?.(peer);
+      host.roamed?.(this.owner, peer);
     }
-    options.authenticated?.(now, result.kind === 'data' && result.plaintext.length > 0);
+    host.authenticated?.(this.owner, now, result.kind === 'data' && result.plaintext.length > 0);
     this.noticeEpochs();
     if (result.kind === 'cookie') return { kind: 'cookie', cookie: result.cookie };
     if (result.plaintext.length === 0) {
-      options.counters.add('keepalives received');
+      host.counters.add('keepalives received');
       return KEEPALIVE;
     }
-    options.traffic.bytesIn += result.plaintext.length;
+    traffic.bytesIn += result.plaintext.length;
     const rewritten = rewriteInnerPacket(
       result.plaintext,
-      options.peerInnerAddress,
-      options.deliverTo,
-      options.innerChecksums,
+      this.peerInnerAddress,
+      host.deliverTo,
+      host.innerChecksums,
     );
     if (!rewritten.ok) {
-      options.counters.drop(`inner packet: ${rewritten.reason}`);
+      host.counters.drop(`inner packet: ${rewritten.reason}`);
       return DROPPED;
     }
     this.lastInnerTraffic = now;
@@ -217,6 +237,6 @@ export class TunnelEndpoint implements KeepaliveTimes {
     if (sendEpoch === this.noticedSendEpoch && receiveEpoch === this.noticedReceiveEpoch) return;
     this.noticedSendEpoch = sendEpoch;
     this.noticedReceiveEpoch = receiveEpoch;
-    this.options.epochsAdvanced(sendEpoch, receiveEpoch);
+    this.host.epochsAdvanced(this.owner, sendEpoch, receiveEpoch);
   }
 }

@@ -6,7 +6,7 @@
  * authenticates first. A tunnel whose receive side holds no started epoch is dead.
  */
 import { wipe } from '../crypto/bytes.ts';
-import type { SymmetricPrimitives } from '../crypto/symmetric.ts';
+import { KEY_BYTES, type SymmetricPrimitives } from '../crypto/symmetric.ts';
 import { KEY_LIFETIME_SECONDS } from './constants.ts';
 import { ReceiveEpoch } from './receive-epoch.ts';
 import { MAX_EPOCH, startEpoch } from './send-chain.ts';
@@ -21,22 +21,36 @@ export type EpochLookup =
   | { ok: true; epoch: ReceiveEpoch }
   | { ok: false; reason: (typeof EPOCH_LOOKUP_FAILURES)[number] };
 
+/** Bytes the receive chains keep in their owner's buffer: r_e of the next epoch to derive. */
+export const RECEIVE_CHAINS_BYTES = KEY_BYTES;
+
+/**
+ * The receive epochs of one direction. The next root lives in `RECEIVE_CHAINS_BYTES` of a
+ * buffer the owner gives it (a tunnel keeps all its fixed-size keys in one buffer), at `at`;
+ * the epochs, few at a time, in a list ordered by number.
+ */
 export class ReceiveChains {
-  private readonly epochs = new Map<number, ReceiveEpoch>();
-  private nextRoot: Uint8Array | null;
+  /** Made from its first epoch, so a tunnel with one epoch holds a list of one. */
+  private readonly epochs: ReceiveEpoch[];
+  /** False once every epoch up to MAX_EPOCH is derived or the chains are closed. */
+  private hasNextRoot = true;
   private nextEpoch: number;
   private newest: number;
 
   constructor(
     private readonly sym: SymmetricPrimitives,
+    private readonly state: Uint8Array,
+    private readonly at: number,
     root: Uint8Array,
     firstEpoch: number,
     now: number,
   ) {
-    this.nextRoot = root.slice();
+    state.set(root, at);
     this.nextEpoch = firstEpoch;
     this.newest = firstEpoch;
-    this.derive().clockStart = now;
+    const first = this.deriveNext();
+    first.clockStart = now;
+    this.epochs = [first];
   }
 
   /** The newest epoch in which a packet authenticated (or the first epoch). */
@@ -46,15 +60,11 @@ export class ReceiveChains {
 
   /** Epochs whose clock has started, oldest first (what the vectors call "held"). */
   startedEpochs(): number[] {
-    return [...this.epochs.values()]
-      .filter((e) => e.clockStart !== null)
-      .map((e) => e.epoch)
-      .sort((a, b) => a - b);
+    return this.epochs.filter((e) => e.clockStart !== null).map((e) => e.epoch);
   }
 
   lookup(epoch: number): EpochLookup {
-    const existing = this.epochs.get(epoch);
-    if (existing !== undefined) return { ok: true, epoch: existing };
+    for (const held of this.epochs) if (held.epoch === epoch) return { ok: true, epoch: held };
     if (epoch < this.nextEpoch) return { ok: false, reason: 'expired-epoch' };
     if (epoch > this.newest + MAX_EPOCHS_AHEAD || epoch > MAX_EPOCH)
       return { ok: false, reason: 'epoch-too-far-ahead' };
@@ -67,7 +77,7 @@ export class ReceiveChains {
   authenticated(epoch: ReceiveEpoch, now: number): boolean {
     epoch.clockStart ??= now;
     if (epoch.epoch <= this.newest) return false;
-    for (const older of this.epochs.values()) {
+    for (const older of this.epochs) {
       if (older.epoch < epoch.epoch) older.clockStart ??= now;
     }
     this.newest = epoch.epoch;
@@ -84,31 +94,32 @@ export class ReceiveChains {
 
   /** Erases epochs whose 120 s are over. Returns whether any started epoch remains. */
   expire(now: number): boolean {
-    for (const [number, epoch] of this.epochs) {
-      if (epoch.clockStart !== null && now - epoch.clockStart >= KEY_LIFETIME_SECONDS) {
+    let kept = 0;
+    for (const epoch of this.epochs) {
+      if (epoch.clockStart !== null && now - epoch.clockStart >= KEY_LIFETIME_SECONDS)
         epoch.close();
-        this.epochs.delete(number);
-      }
+      else this.epochs[kept++] = epoch;
     }
+    this.epochs.length = kept;
     return this.isAlive();
   }
 
   isAlive(): boolean {
-    for (const epoch of this.epochs.values()) if (epoch.clockStart !== null) return true;
+    for (const epoch of this.epochs) if (epoch.clockStart !== null) return true;
     return false;
   }
 
   /** r_e for e = `epoch` + 1 ≥ the next underived epoch (derives up to it), for cookies. */
   rootAfter(epoch: number): Uint8Array | null {
-    while (this.nextEpoch <= epoch && this.nextRoot !== null) this.derive();
-    if (this.nextEpoch !== epoch + 1 || this.nextRoot === null) return null;
-    return this.nextRoot.slice();
+    while (this.nextEpoch <= epoch && this.hasNextRoot) this.derive();
+    if (this.nextEpoch !== epoch + 1 || !this.hasNextRoot) return null;
+    return this.state.slice(this.at, this.at + KEY_BYTES);
   }
 
   /** Bytes of key material held across all epochs (for memory bounds). */
   keyMaterialBytes(): number {
     let total = 0;
-    for (const epoch of this.epochs.values()) total += epoch.heldKeyBytes;
+    for (const epoch of this.epochs) total += epoch.heldKeyBytes;
     return total;
   }
 
@@ -118,34 +129,41 @@ export class ReceiveChains {
   }
 
   close(): void {
-    for (const epoch of this.epochs.values()) epoch.close();
-    this.epochs.clear();
-    wipe(this.nextRoot);
-    this.nextRoot = null;
+    for (const epoch of this.epochs) epoch.close();
+    this.epochs.length = 0;
+    this.eraseNextRoot();
   }
 
   private derive(): ReceiveEpoch {
-    if (this.nextRoot === null) throw new Error('receive chains are closed');
-    const { nextRoot, chain } = startEpoch(this.sym, this.nextRoot);
-    wipe(this.nextRoot);
-    const epoch = new ReceiveEpoch(this.sym, this.nextEpoch, chain);
-    this.epochs.set(this.nextEpoch, epoch);
-    this.nextEpoch++;
-    if (this.nextEpoch > MAX_EPOCH) {
-      wipe(nextRoot);
-      this.nextRoot = null;
-    } else {
-      this.nextRoot = nextRoot;
-    }
+    const epoch = this.deriveNext();
+    this.epochs.push(epoch);
     return epoch;
   }
 
+  /** The next epoch's keys from the held root, which moves on (or is erased at the end). */
+  private deriveNext(): ReceiveEpoch {
+    if (!this.hasNextRoot) throw new Error('receive chains are closed');
+    const { nextRoot, chain } = startEpoch(
+      this.sym,
+      this.state.subarray(this.at, this.at + KEY_BYTES),
+    );
+    const epoch = new ReceiveEpoch(this.sym, this.nextEpoch, chain);
+    this.nextEpoch++;
+    if (this.nextEpoch > MAX_EPOCH) this.eraseNextRoot();
+    else this.state.set(nextRoot, this.at);
+    wipe(nextRoot);
+    return epoch;
+  }
+
+  private eraseNextRoot(): void {
+    this.state.fill(0, this.at, this.at + KEY_BYTES);
+    this.hasNextRoot = false;
+  }
+
+  /** Keeps the newest MAX_EPOCHS_HELD epochs (the list is ordered, oldest first). */
   private enforceCap(): void {
-    const numbers = [...this.epochs.keys()].sort((a, b) => a - b);
-    while (numbers.length > MAX_EPOCHS_HELD) {
-      const oldest = numbers.shift()!;
-      this.epochs.get(oldest)?.close();
-      this.epochs.delete(oldest);
-    }
+    const excess = this.epochs.length - MAX_EPOCHS_HELD;
+    if (excess <= 0) return;
+    for (const oldest of this.epochs.splice(0, excess)) oldest.close();
   }
 }

@@ -39,21 +39,31 @@ function wipeAfterSlice(out: Uint8Array, from: number): Uint8Array {
   return rest;
 }
 
+/** Bytes a send chain keeps: r_{e+1}, the chain key c and the current block of 18 keys,
+ * laid out as KDF(2, r_e) and KDF(19, c) write them (the chain key and its block together). */
+export const SEND_CHAIN_BYTES = 2 * KEY_BYTES + KEYS_PER_CHAIN_STEP * KEY_BYTES;
+const CHAIN_AT = KEY_BYTES;
+const BLOCK_AT = 2 * KEY_BYTES;
+
+/**
+ * The sending side of one direction. Its keys live in `SEND_CHAIN_BYTES` of a buffer the
+ * owner gives it (a tunnel keeps all of its fixed-size keys in one buffer), at `at`.
+ */
 export class SendChain {
-  private nextRoot: Uint8Array;
-  private chain: Uint8Array;
-  private keys: Uint8Array = new Uint8Array(0);
-  private used = 0;
+  /** Keys of the current block already handed out (a full count: no block yet). */
+  private used = KEYS_PER_CHAIN_STEP;
   private counterValue = 0;
   private epochValue: number;
 
   constructor(
     private readonly sym: SymmetricPrimitives,
+    private readonly state: Uint8Array,
+    private readonly at: number,
     root: Uint8Array,
     epoch: number,
   ) {
     this.epochValue = epoch;
-    ({ nextRoot: this.nextRoot, chain: this.chain } = startEpoch(sym, root));
+    this.startFrom(root);
   }
 
   get epoch(): number {
@@ -69,9 +79,9 @@ export class SendChain {
    * call; the caller erases it (key.fill(0)) right after sealing. */
   next(): { epoch: number; counter: number; key: Uint8Array } {
     if (this.counterValue > MAX_COUNTER) this.advance();
-    if (this.used === this.keys.length / KEY_BYTES) this.refill();
-    const offset = this.used * KEY_BYTES;
-    const key = this.keys.subarray(offset, offset + KEY_BYTES);
+    if (this.used === KEYS_PER_CHAIN_STEP) this.refill();
+    const offset = this.at + BLOCK_AT + this.used * KEY_BYTES;
+    const key = this.state.subarray(offset, offset + KEY_BYTES);
     this.used++;
     return { epoch: this.epochValue, counter: this.counterValue++, key };
   }
@@ -79,31 +89,38 @@ export class SendChain {
   /** Moves to the next epoch, erasing everything of the current one. */
   advance(): void {
     if (!this.canAdvance()) throw new Error('tunnel epoch space exhausted');
-    wipe(this.chain, this.keys);
-    const root = this.nextRoot;
-    ({ nextRoot: this.nextRoot, chain: this.chain } = startEpoch(this.sym, root));
-    wipe(root);
-    this.keys = new Uint8Array(0);
-    this.used = 0;
+    this.startFrom(this.state.subarray(this.at, this.at + KEY_BYTES));
+    this.used = KEYS_PER_CHAIN_STEP;
     this.counterValue = 0;
     this.epochValue++;
   }
 
   /** A copy of r_{epoch+1} (what a cookie carries). */
   nextEpochRoot(): Uint8Array {
-    return this.nextRoot.slice();
+    return this.state.slice(this.at, this.at + KEY_BYTES);
   }
 
   close(): void {
-    wipe(this.nextRoot, this.chain, this.keys);
+    this.state.fill(0, this.at, this.at + SEND_CHAIN_BYTES);
   }
 
+  /** (r_{e+1}, c) = KDF(2, r_e); everything of the epoch before is erased. */
+  private startFrom(root: Uint8Array): void {
+    const out = kdfBytes(this.sym, 2, root);
+    this.close();
+    this.state.set(out, this.at);
+    wipe(out);
+  }
+
+  /** (c', k_j … k_{j+17}) = KDF(19, c), written over c and the used-up block. */
   private refill(): void {
-    wipe(this.keys);
-    const step = chainStep(this.sym, this.chain);
-    wipe(this.chain);
-    this.chain = step.chain;
-    this.keys = step.keys;
+    const out = kdfBytes(this.sym, 1 + KEYS_PER_CHAIN_STEP, this.chainKey());
+    this.state.set(out, this.at + CHAIN_AT);
+    wipe(out);
     this.used = 0;
+  }
+
+  private chainKey(): Uint8Array {
+    return this.state.subarray(this.at + CHAIN_AT, this.at + BLOCK_AT);
   }
 }

@@ -6,10 +6,10 @@
  */
 import { equalBytes, wipe } from '../crypto/bytes.ts';
 import type { SymmetricPrimitives } from '../crypto/symmetric.ts';
-import { COOKIE_PREFIX, EPOCH_SECONDS } from './constants.ts';
-import { EPOCH_LOOKUP_FAILURES, ReceiveChains } from './receive-chains.ts';
+import { COOKIE_PREFIX, EPOCH_SECONDS, TID_BYTES } from './constants.ts';
+import { EPOCH_LOOKUP_FAILURES, RECEIVE_CHAINS_BYTES, ReceiveChains } from './receive-chains.ts';
 import { KEY_LOOKUP_FAILURES } from './receive-epoch.ts';
-import { MAX_EPOCH, SendChain } from './send-chain.ts';
+import { MAX_EPOCH, SEND_CHAIN_BYTES, SendChain } from './send-chain.ts';
 import {
   openTunnelPacket,
   parseTunnelPacket,
@@ -54,7 +54,14 @@ function startsWithCookiePrefix(bytes: Uint8Array): boolean {
   );
 }
 
+/** Where a tunnel keeps its fixed-size material, in one buffer: its id, the send chain and
+ * the receive side's next root (epochs' own keys come and go with the epochs). */
+const SEND_AT = TID_BYTES;
+const RECEIVE_AT = SEND_AT + SEND_CHAIN_BYTES;
+const TUNNEL_STATE_BYTES = RECEIVE_AT + RECEIVE_CHAINS_BYTES;
+
 export class TunnelSession {
+  /** The tunnel id, public (it travels in every packet). */
   readonly tid: Uint8Array;
   private readonly send: SendChain;
   private readonly receive: ReceiveChains;
@@ -69,9 +76,11 @@ export class TunnelSession {
     now: number,
     firstEpoch = 0,
   ) {
-    this.tid = tid.slice();
-    this.send = new SendChain(sym, sendRoot, firstEpoch);
-    this.receive = new ReceiveChains(sym, receiveRoot, firstEpoch, now);
+    const state = new Uint8Array(TUNNEL_STATE_BYTES);
+    state.set(tid, 0);
+    this.tid = state.subarray(0, TID_BYTES);
+    this.send = new SendChain(sym, state, SEND_AT, sendRoot, firstEpoch);
+    this.receive = new ReceiveChains(sym, state, RECEIVE_AT, receiveRoot, firstEpoch, now);
     this.sendEpochStart = now;
   }
 

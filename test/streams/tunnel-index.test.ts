@@ -46,4 +46,35 @@ describe('tunnel index', () => {
     assert.equal(index.size, 1, 'setting an existing id replaces its value');
     assert.equal(index.get(tid(9)), 'y');
   });
+
+  it('holds thousands of ids through growth, deletion and reuse of their slots', () => {
+    const index = new TunnelIndex<number>();
+    const ids = Array.from({ length: 3_000 }, (_, i) => {
+      const id = new Uint8Array(32);
+      new DataView(id.buffer).setUint32(0, Math.imul(i, 2_654_435_761) >>> 0);
+      id[31] = i & 0xff;
+      return id;
+    });
+    for (const [i, id] of ids.entries()) index.set(id, i);
+    for (let i = 0; i < ids.length; i += 2) assert.ok(index.delete(ids[i]!));
+    assert.equal(index.size, 1_500);
+    for (let i = 0; i < ids.length; i += 2) assert.equal(index.get(ids[i]!), undefined);
+    for (let i = 0; i < ids.length; i += 4) index.set(ids[i]!, -i);
+    for (const [i, id] of ids.entries()) {
+      const expected = i % 2 === 1 ? i : i % 4 === 0 ? -i : undefined;
+      assert.equal(index.get(id), expected, `id ${i}`);
+    }
+    assert.equal([...index.values()].length, index.size);
+  });
+
+  it('keeps three ids with the same leading bytes apart when the middle one goes', () => {
+    const index = new TunnelIndex<string>();
+    for (const last of [1, 2, 3]) index.set(tid(5, last), `v${last}`);
+    assert.ok(index.delete(tid(5, 2)));
+    assert.equal(index.get(tid(5, 1)), 'v1');
+    assert.equal(index.get(tid(5, 3)), 'v3');
+    assert.ok(index.delete(tid(5, 1)));
+    assert.equal(index.forPacket(encodeTunnelHeader(tid(5, 3), 0, 0)), 'v3');
+    assert.deepEqual([...index.values()], ['v3']);
+  });
 });
