@@ -5,7 +5,7 @@
  * port — key download, handshake and an ICMP echo answered by the server host through the
  * tunnel. Nothing needs root.
  */
-import { filter, firstValueFrom, timeout } from 'rxjs';
+import { filter, firstValueFrom, mergeAll, timeout } from 'rxjs';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { ClientEngine } from '../engine/client-engine.ts';
 import { openUdpTransport } from '../io/udp-transport.ts';
@@ -33,6 +33,7 @@ export async function checkKeyServer(
     const started = Date.now();
     const answer = firstValueFrom(
       transport.datagrams.pipe(
+        mergeAll(),
         filter((d) => d.address === address && d.port === keyPort),
         timeout(timeoutMs),
       ),

@@ -91,8 +91,8 @@ function startClient(config: ClientWorkerConfig): Running {
     innerChecksums: config.tunVnetHeader ? 'partial' : 'complete',
     log: engineLog(config.verbosity > 0),
   });
-  tun.packets.subscribe((packet) => engine.sendInner(packet));
-  engine.innerPackets.subscribe((packet) => tun.write(packet));
+  tun.packets.subscribe((batch) => engine.sendInnerBatch(batch));
+  engine.innerBatches.subscribe((batch) => tun.write(batch));
   engine.routeRequests.subscribe((route) => send({ type: 'route', ...route }));
   engine.events.transitions.subscribe((transition) => {
     send({ type: 'transition', transition });
@@ -150,8 +150,8 @@ function startServer(config: ServerWorkerConfig): Running {
     innerChecksums: config.tunVnetHeader ? 'partial' : 'complete',
     log: engineLog(true),
   });
-  tun.packets.subscribe((packet) => engine.sendInner(packet));
-  engine.innerPackets.subscribe((packet) => tun.write(packet));
+  tun.packets.subscribe((batch) => engine.sendInnerBatch(batch));
+  engine.innerBatches.subscribe((batch) => tun.write(batch));
   engine.events.transitions.subscribe((transition) => send({ type: 'transition', transition }));
   engine
     .ready()

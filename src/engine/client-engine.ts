@@ -39,9 +39,11 @@ import { Counters } from '../shared/counters.ts';
 import {
   closableSender,
   type Datagram,
+  type DatagramBatch,
   type DatagramTransport,
   type TxtResolver,
 } from '../shared/transport.ts';
+import { BatchOutlet } from '../streams/batch-outlet.ts';
 import { classifyDatagram } from '../streams/classify.ts';
 import { policyStream, SessionDataPlane } from '../streams/data-policy.ts';
 import {
@@ -51,7 +53,7 @@ import {
   type RewriteResult,
   rewriteDnsAnswer,
 } from '../streams/dns-rewrite.ts';
-import { routeInnerPacket } from '../streams/inner-route.ts';
+import { routeInnerRuns } from '../streams/inner-route.ts';
 import { DEFAULT_TRANSFER_OPTIONS, type TransferOptions } from '../streams/key-transfer.ts';
 import { TunnelIndex } from '../streams/tunnel-index.ts';
 import { AddressPool } from './address-pool.ts';
@@ -134,16 +136,20 @@ const EPHEMERAL_SLOT_MS = 30_000;
 
 const defaultRandom = (length: number) => new Uint8Array(randomBytes(length));
 
-const toDataPlane = (peer: ClientPeer, packet: CheckedIpv4Packet) => peer.dataPlane.send(packet);
+const toDataPlane = (peer: ClientPeer, run: readonly CheckedIpv4Packet[]) =>
+  peer.dataPlane.send(run);
 
 export class ClientEngine {
   readonly counters = new Counters(CLIENT_ENGINE_COUNTERS);
   readonly events: SessionEventBus;
-  private readonly inner = new Subject<Uint8Array>();
+  private readonly inner = new BatchOutlet<Uint8Array>();
   private readonly plain = new Subject<Uint8Array>();
   private readonly routes = new Subject<RouteRequest>();
   private readonly keyResponses = new Subject<SourcedKeyResponse>();
-  readonly innerPackets = this.inner.asObservable();
+  /** Inner packets from servers, one batch per batch of datagrams read. */
+  readonly innerBatches = this.inner.batches;
+  /** The same packets one at a time. */
+  readonly innerPackets = this.inner.items;
   readonly plainPackets = this.plain.asObservable();
   readonly routeRequests = this.routes.asObservable();
 
@@ -198,7 +204,7 @@ export class ClientEngine {
       counters: this.counters,
       noteForgery: (server) => this.noteForgery(server, 'key-tree node that does not verify'),
     };
-    this.subscription = options.transport.datagrams.subscribe((d) => this.onDatagram(d));
+    this.subscription = options.transport.datagrams.subscribe((batch) => this.onDatagrams(batch));
     this.log(
       `client engine up: tunnel address ${options.tunnelAddress ?? '10.43.0.1'}, crypto backend ${options.suite.backend}`,
     );
@@ -236,9 +242,15 @@ export class ClientEngine {
     return internalAddress;
   }
 
-  /** An inner IPv4 packet from a local application to a server's internal address. */
+  /** Inner IPv4 packets from local applications (a TUN read), each to a server's internal
+   * address. */
+  sendInnerBatch(packets: readonly Uint8Array[]): void {
+    routeInnerRuns(packets, this.byAddress, toDataPlane, this.counters);
+  }
+
+  /** One inner IPv4 packet from a local application. */
   sendInner(packet: Uint8Array): void {
-    routeInnerPacket(packet, this.byAddress, toDataPlane, this.counters);
+    this.sendInnerBatch([packet]);
   }
 
   /** The name the application asked for, of the session with this id (as in transitions). */
@@ -287,8 +299,8 @@ export class ClientEngine {
       peer.earlyData.cancel();
     }
     this.subscription.unsubscribe();
-    for (const subject of [this.inner, this.plain, this.routes, this.keyResponses])
-      subject.complete();
+    this.inner.complete();
+    for (const subject of [this.plain, this.routes, this.keyResponses]) subject.complete();
     this.events.close();
     this.log('client engine closed');
   }
@@ -680,8 +692,15 @@ export class ClientEngine {
     this.plain.next(rewritten.value);
   }
 
+  private onDatagrams(batch: DatagramBatch): void {
+    for (const datagram of batch) {
+      if (this.closed) return;
+      this.onDatagram(datagram);
+    }
+    this.inner.flush();
+  }
+
   private onDatagram(datagram: Datagram): void {
-    if (this.closed) return;
     switch (classifyDatagram(datagram)) {
       case 'tunnel':
         this.onTunnelPacket(datagram);
@@ -770,7 +789,7 @@ export class ClientEngine {
     const received = tunnel.receive(data, address, port);
     switch (received.kind) {
       case 'packet':
-        this.inner.next(received.packet);
+        this.inner.push(received.packet);
         return;
       case 'cookie':
         tunnel.returnCookie(received.cookie.slice());

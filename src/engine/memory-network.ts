@@ -1,11 +1,12 @@
 /**
  * An in-memory datagram network on an EngineClock: endpoints bound to (address, port),
  * with optional latency, loss, reordering and duplication from a seeded random source.
- * For tests, simulations and embedding the engine without sockets.
+ * Datagrams that reach one endpoint at the same instant arrive as one batch, as one read
+ * of a socket returns them. For tests, simulations and embedding the engine without sockets.
  */
 import { Subject } from 'rxjs';
 import type { EngineClock } from '../shared/clock.ts';
-import type { Datagram, DatagramTransport } from '../shared/transport.ts';
+import type { Datagram, DatagramBatch, DatagramTransport } from '../shared/transport.ts';
 
 export interface LinkConditions {
   latencyMs: number;
@@ -49,8 +50,10 @@ export class MemoryNetwork {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, bytes: 0 };
   private readonly endpoints = new Map<
     string,
-    { address: string; port: number; subject: Subject<Datagram> }
+    { address: string; port: number; subject: Subject<DatagramBatch> }
   >();
+  /** Batches on their way, by "address:port@arrival time". */
+  private readonly arriving = new Map<string, Datagram[]>();
   private readonly taps: ((from: string, to: string, data: Uint8Array) => void)[] = [];
   private readonly blocked = new Set<string>();
 
@@ -63,7 +66,7 @@ export class MemoryNetwork {
   bind(address: string, port: number): DatagramTransport {
     const key = `${address}:${port}`;
     if (this.endpoints.has(key)) throw new Error(`address in use: ${key}`);
-    const subject = new Subject<Datagram>();
+    const subject = new Subject<DatagramBatch>();
     const endpoint = { address, port, subject };
     this.endpoints.set(key, endpoint);
     return {
@@ -135,12 +138,27 @@ export class MemoryNetwork {
     const copies = this.random() < c.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const delay = c.latencyMs + (this.random() < c.reorder ? c.reorderDelayMs : 0);
-      this.clock.setTimeout(() => {
-        const target = this.endpoints.get(`${toAddress}:${toPort}`);
-        if (target === undefined) return;
-        this.stats.delivered++;
-        target.subject.next({ data: copy.slice(), address: fromAddress, port: fromPort });
-      }, delay);
+      const datagram = { data: copy.slice(), address: fromAddress, port: fromPort };
+      this.deliverLater(`${toAddress}:${toPort}`, datagram, delay);
     }
+  }
+
+  /** Joins the batch arriving at the same endpoint at the same instant, or starts one. */
+  private deliverLater(to: string, datagram: Datagram, delayMs: number): void {
+    const group = `${to}@${this.clock.now() + delayMs}`;
+    const joined = this.arriving.get(group);
+    if (joined !== undefined) {
+      joined.push(datagram);
+      return;
+    }
+    const batch = [datagram];
+    this.arriving.set(group, batch);
+    this.clock.setTimeout(() => {
+      this.arriving.delete(group);
+      const target = this.endpoints.get(to);
+      if (target === undefined) return;
+      this.stats.delivered += batch.length;
+      target.subject.next(batch);
+    }, delayMs);
   }
 }

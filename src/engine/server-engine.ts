@@ -1,13 +1,14 @@
 /**
  * The embeddable PQConnect server: key server, handshake responder, tunnels and cookies
  * over injected datagram transports, clock and randomness. Inner packets that arrive
- * through tunnels come out of `innerPackets` (addresses rewritten, checksums repaired);
- * replies go in through `sendInner` and leave through the tunnel of the peer whose
- * internal address they are sent to. No root, no TUN: the daemon adds those.
+ * through tunnels come out of `innerBatches`, one batch per batch of datagrams read
+ * (or one at a time from `innerPackets`; addresses rewritten, checksums repaired);
+ * replies go in through `sendInnerBatch` (or `sendInner`) and leave through the tunnel
+ * of the peer whose internal address they are sent to. No root, no TUN: the daemon adds those.
  */
 
 import { randomBytes } from 'node:crypto';
-import { Subject, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { type Actor, createActor, fromPromise } from 'xstate';
 import { ephemeralRotationMachine } from '../actors/ephemeral-rotation.ts';
 import {
@@ -32,9 +33,15 @@ import { TunnelSession } from '../protocol/tunnel-session.ts';
 import { type EngineClock, seconds, systemClock } from '../shared/clock.ts';
 import { Counters } from '../shared/counters.ts';
 import type { ServerKeys } from '../shared/keys.ts';
-import { closableSender, type Datagram, type DatagramTransport } from '../shared/transport.ts';
+import {
+  closableSender,
+  type Datagram,
+  type DatagramBatch,
+  type DatagramTransport,
+} from '../shared/transport.ts';
+import { BatchOutlet } from '../streams/batch-outlet.ts';
 import { classifyDatagram, tunnelIdKey } from '../streams/classify.ts';
-import { routeInnerPacket } from '../streams/inner-route.ts';
+import { routeInnerPackets } from '../streams/inner-route.ts';
 import { serveKeys } from '../streams/key-server.ts';
 import { TunnelIndex } from '../streams/tunnel-index.ts';
 import { AddressPool } from './address-pool.ts';
@@ -115,8 +122,9 @@ export class ServerEngine {
   readonly counters = new Counters(SERVER_ENGINE_COUNTERS);
   readonly events: SessionEventBus;
   readonly tree: KeyTree;
-  private readonly inner = new Subject<Uint8Array>();
-  readonly innerPackets = this.inner.asObservable();
+  private readonly inner = new BatchOutlet<Uint8Array>();
+  readonly innerBatches = this.inner.batches;
+  readonly innerPackets = this.inner.items;
 
   private readonly clock: EngineClock;
   private readonly random: (length: number) => Uint8Array;
@@ -200,7 +208,7 @@ export class ServerEngine {
         () => this.store.current(seconds(this.clock)),
         this.counters,
       ),
-      options.cryptoTransport.datagrams.subscribe((d) => this.onCryptoDatagram(d)),
+      options.cryptoTransport.datagrams.subscribe((batch) => this.onCryptoDatagrams(batch)),
     );
     this.log(
       `server engine up: ${formatPq1Label(this.tree.root)}, crypto backend ${suite.backend}`,
@@ -212,9 +220,15 @@ export class ServerEngine {
     return this.firstKeys;
   }
 
-  /** An inner packet from the local side, addressed to a peer's internal address. */
+  /** Inner packets from the local side (a TUN read), each addressed to a peer's internal
+   * address. */
+  sendInnerBatch(packets: readonly Uint8Array[]): void {
+    routeInnerPackets(packets, this.byAddress, this.sealRouted, this.counters);
+  }
+
+  /** One inner packet from the local side. */
   sendInner(packet: Uint8Array): void {
-    routeInnerPacket(packet, this.byAddress, this.sealRouted, this.counters);
+    this.sendInnerBatch([packet]);
   }
 
   sessions(): ServerSessionInfo[] {
@@ -290,8 +304,15 @@ export class ServerEngine {
     return actor;
   }
 
+  private onCryptoDatagrams(batch: DatagramBatch): void {
+    for (const datagram of batch) {
+      if (this.closed) return;
+      this.onCryptoDatagram(datagram);
+    }
+    this.inner.flush();
+  }
+
   private onCryptoDatagram(datagram: Datagram): void {
-    if (this.closed) return;
     switch (classifyDatagram(datagram)) {
       case 'tunnel':
         this.onTunnelPacket(datagram);
@@ -339,7 +360,7 @@ export class ServerEngine {
         return;
       case 'packet':
         if (now - endpoint.lastSent >= KEEPALIVE_ANSWER_AFTER_MS) endpoint.sendKeepalive();
-        this.inner.next(received.packet);
+        this.inner.push(received.packet);
         return;
       case 'dropped':
         return;
@@ -453,6 +474,7 @@ export class ServerEngine {
     this.byAddress.set(internalAddress, record);
     this.enterEstablished(record);
     for (const early of this.earlyPackets.release(id)) this.onTunnelPacket(early);
+    this.inner.flush();
     this.log(
       `tunnel ${id.slice(0, 16)} up via ${via}: peer ${peer.address}:${peer.port} is ${formatIpv4Address(internalAddress)}`,
     );

@@ -1,13 +1,14 @@
 /**
  * Engine transports over file descriptors from the native addon: a DatagramTransport on a
  * UDP socket fd and a packet stream on a TUN fd. Both read in batches on the event loop
- * (uv_poll), never on the thread pool, so shutdown is never held up by a pending read.
+ * (uv_poll), never on the thread pool, so shutdown is never held up by a pending read,
+ * and hand each read's batch on whole; writes to the TUN also go in batches.
  * With offloads, sends of one turn leave in GSO batches (segment-sender.ts), and the TUN
  * carries virtio-net headers (TSO packets arrive already split into segments).
  */
-import { Subject } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import { catalogue, type SinkFor } from '../shared/counters.ts';
-import type { Datagram, DatagramTransport } from '../shared/transport.ts';
+import type { Datagram, DatagramBatch, DatagramTransport } from '../shared/transport.ts';
 import { nativeIo } from './native-io.ts';
 import { segmentSender } from './segment-sender.ts';
 
@@ -27,10 +28,12 @@ export function udpFdTransport(
   const refused = (datagrams: number) =>
     counters?.drop('udp: send refused by the kernel', datagrams);
   const segments = segmentation ? segmentSender(io, fd, refused) : null;
-  const datagrams = new Subject<Datagram>();
+  const datagrams = new Subject<DatagramBatch>();
   const handle = io.udpRead(fd, ([datas, addresses, ports]) => {
+    const batch: Datagram[] = new Array(datas.length);
     for (let i = 0; i < datas.length; i++)
-      datagrams.next({ data: datas[i]!, address: addresses[i]!, port: ports[i]! });
+      batch[i] = { data: datas[i]!, address: addresses[i]!, port: ports[i]! };
+    datagrams.next(batch);
   });
   return {
     datagrams: datagrams.asObservable(),
@@ -47,13 +50,16 @@ export function udpFdTransport(
   };
 }
 
-/** Packets written in one turn of the event loop go to the kernel together, once the
+/** Batches written in one turn of the event loop go to the kernel together, once the
  * current callback has returned (so consecutive TCP segments can be coalesced). */
-function batchedWrites(flush: (batch: Uint8Array[]) => void): (packet: Uint8Array) => void {
+function batchedWrites(
+  flush: (batch: Uint8Array[]) => void,
+): (packets: readonly Uint8Array[]) => void {
   let batch: Uint8Array[] = [];
-  return (packet) => {
-    batch.push(packet);
-    if (batch.length > 1) return;
+  return (packets) => {
+    const first = batch.length === 0;
+    for (const packet of packets) batch.push(packet);
+    if (!first || batch.length === 0) return;
     queueMicrotask(() => {
       const written = batch;
       batch = [];
@@ -63,8 +69,9 @@ function batchedWrites(flush: (batch: Uint8Array[]) => void): (packet: Uint8Arra
 }
 
 export interface TunPort {
-  readonly packets: Subject<Uint8Array>;
-  write(packet: Uint8Array): void;
+  /** The packets of each read, as one batch. */
+  readonly packets: Observable<readonly Uint8Array[]>;
+  write(packets: readonly Uint8Array[]): void;
   close(): void;
 }
 
@@ -74,21 +81,21 @@ export function tunFdPort(
   { vnetHeader = false } = {},
 ): TunPort {
   const io = nativeIo();
-  const packets = new Subject<Uint8Array>();
-  const deliver = (batch: Uint8Array[]) => {
-    for (const packet of batch) packets.next(packet);
-  };
+  const packets = new Subject<readonly Uint8Array[]>();
+  const deliver = (batch: Uint8Array[]) => packets.next(batch);
   const handle = vnetHeader ? io.tunReadVnet(fd, deliver) : io.tunRead(fd, deliver);
   const refused = (count: number) => {
     if (count > 0) counters?.drop('tun: write refused by the kernel', count);
   };
   const write = vnetHeader
     ? batchedWrites((batch) => refused(io.tunWriteVnetBatch(fd, batch)))
-    : (packet: Uint8Array) => {
-        if (!io.tunWrite(fd, packet)) refused(1);
+    : (batch: readonly Uint8Array[]) => {
+        let failed = 0;
+        for (const packet of batch) if (!io.tunWrite(fd, packet)) failed++;
+        refused(failed);
       };
   return {
-    packets,
+    packets: packets.asObservable(),
     write,
     close: () => {
       io.tunStop(handle);

@@ -6,7 +6,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { Subject } from 'rxjs';
-import type { Datagram, DatagramTransport } from '../shared/transport.ts';
+import type { DatagramBatch, DatagramTransport } from '../shared/transport.ts';
 
 export interface UdpTransport extends DatagramTransport {
   readonly port: number;
@@ -31,13 +31,16 @@ export function openUdpTransport(
   onSendError: (error: Error) => void = () => {},
 ): Promise<UdpTransport> {
   const socket = createSocket({ type: 'udp4', reuseAddr: false });
-  const datagrams = new Subject<Datagram>();
+  const datagrams = new Subject<DatagramBatch>();
+  // node:dgram hands over one message at a time: a batch of one.
   socket.on('message', (message, remote) => {
-    datagrams.next({
-      data: new Uint8Array(message.buffer, message.byteOffset, message.byteLength),
-      address: remote.address,
-      port: remote.port,
-    });
+    datagrams.next([
+      {
+        data: new Uint8Array(message.buffer, message.byteOffset, message.byteLength),
+        address: remote.address,
+        port: remote.port,
+      },
+    ]);
   });
   return new Promise((resolve, reject) => {
     socket.once('error', reject);

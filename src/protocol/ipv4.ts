@@ -163,6 +163,10 @@ export function sourceOf(packet: CheckedIpv4Packet): number {
   return readU32(packet, 12);
 }
 
+export function destinationOf(packet: CheckedIpv4Packet): number {
+  return readU32(packet, 16);
+}
+
 /** Sender side: the destination goes out as 0.0.0.0 (the receiver chooses its own). */
 export function clearDestination(packet: CheckedIpv4Packet): void {
   writeU32(packet, 16, 0);

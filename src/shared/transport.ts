@@ -1,6 +1,6 @@
 /**
  * What the engine needs from the network: datagram sockets it can send on and whose
- * arrivals it observes, and (client side) a resolver for the TXT records of pq1 names.
+ * arrivals it observes in batches, and (client side) a resolver for the TXT records of pq1 names.
  * The daemon passes real UDP sockets and DNS; tests pass an in-memory network.
  */
 import type { Observable } from 'rxjs';
@@ -12,8 +12,12 @@ export interface Datagram {
   port: number;
 }
 
+/** Datagrams in the batches one read of the socket returned (recvmmsg, GRO): the data
+ * plane handles a batch at a time, and a consumer may keep the array. */
+export type DatagramBatch = readonly Datagram[];
+
 export interface DatagramTransport {
-  readonly datagrams: Observable<Datagram>;
+  readonly datagrams: Observable<DatagramBatch>;
   send(data: Uint8Array, address: string, port: number): void;
   /** True if `send` is done with `data` when it returns (sent or copied): the engine then
    * seals into one reused buffer instead of a new one per packet. */

@@ -2,7 +2,8 @@
  * The data plane's view of a session: a session machine tags each state with what its
  * packets get — 'queue' (held, bounded, until the tunnel is up), 'seal' (through the
  * tunnel), 'plain' (the plain fallback route), or nothing (dropped). The pipeline
- * switches on that policy (switchMap), so no packet ever passes through the machine.
+ * switches on that policy (switchMap), so no packet ever passes through the machine;
+ * packets travel through it in the batches they were routed in.
  */
 import {
   concat,
@@ -11,6 +12,7 @@ import {
   from,
   map,
   type Observable,
+  of,
   Subject,
   type Subscription,
   startWith,
@@ -57,7 +59,7 @@ export interface PolicyHandlers {
 }
 
 export class SessionDataPlane {
-  private readonly outbound = new Subject<CheckedIpv4Packet>();
+  private readonly outbound = new Subject<readonly CheckedIpv4Packet[]>();
   private queue: CheckedIpv4Packet[] = [];
   private readonly subscription: Subscription;
 
@@ -69,9 +71,9 @@ export class SessionDataPlane {
     this.subscription = policy.pipe(switchMap((p) => this.pipelineFor(p))).subscribe();
   }
 
-  /** An inner packet from the local side, for this session's peer. */
-  send(packet: CheckedIpv4Packet): void {
-    this.outbound.next(packet);
+  /** Inner packets from the local side, for this session's peer. */
+  send(packets: readonly CheckedIpv4Packet[]): void {
+    this.outbound.next(packets);
   }
 
   get queued(): number {
@@ -90,23 +92,34 @@ export class SessionDataPlane {
           defer(() => {
             const queued = this.drainQueue();
             if (queued.length > 0) this.handlers.sealingQueued?.(queued);
-            return from(queued);
+            return of(queued);
           }),
           this.outbound,
-        ).pipe(tap((p) => this.handlers.seal(p)));
+        ).pipe(tap((batch) => this.each(batch, (p) => this.handlers.seal(p))));
       case 'queue':
-        return this.outbound.pipe(tap((p) => this.enqueue(p)));
+        return this.outbound.pipe(tap((batch) => this.each(batch, (p) => this.enqueue(p))));
       case 'plain':
         return concat(
-          defer(() => from(this.drainQueue())),
+          defer(() => of(this.drainQueue())),
           this.outbound,
-        ).pipe(tap((p) => this.handlers.plain(p)));
+        ).pipe(tap((batch) => this.each(batch, (p) => this.handlers.plain(p))));
       case 'drop':
         return defer(() => {
-          for (const _ of this.drainQueue()) this.handlers.drop('session not usable');
-          return this.outbound.pipe(tap(() => this.handlers.drop('session not usable')));
+          this.dropAll(this.drainQueue());
+          return this.outbound.pipe(tap((batch) => this.dropAll(batch)));
         });
     }
+  }
+
+  private each(
+    batch: readonly CheckedIpv4Packet[],
+    handle: (packet: CheckedIpv4Packet) => void,
+  ): void {
+    for (const packet of batch) handle(packet);
+  }
+
+  private dropAll(batch: readonly CheckedIpv4Packet[]): void {
+    for (const _ of batch) this.handlers.drop('session not usable');
   }
 
   private enqueue(packet: CheckedIpv4Packet): void {

@@ -24,16 +24,19 @@ export function serveKeys(
   currentEphemeral: () => EphemeralKeyResponse | null,
   counters: SinkFor<typeof KEY_SERVER_COUNTERS>,
 ): Subscription {
-  return transport.datagrams.subscribe(({ data, address, port }) => {
-    const answer = answerKeyRequest(data, {
-      node: (depth, position) => tree.nodes[depth]![position]!,
-      currentEphemeral,
-    });
-    if (!answer.ok) {
-      counters.drop(`key server: ${answer.reason}`);
-      return;
+  const source = {
+    node: (depth: number, position: number) => tree.nodes[depth]![position]!,
+    currentEphemeral,
+  };
+  return transport.datagrams.subscribe((batch) => {
+    for (const { data, address, port } of batch) {
+      const answer = answerKeyRequest(data, source);
+      if (!answer.ok) {
+        counters.drop(`key server: ${answer.reason}`);
+        continue;
+      }
+      counters.add('key server answers');
+      transport.send(answer.value, address, port);
     }
-    counters.add('key server answers');
-    transport.send(answer.value, address, port);
   });
 }

@@ -161,7 +161,7 @@ describe('authenticated state changes only (virtual time)', () => {
     await pair.server.ready();
     const peer = pair.network.bind('203.0.113.20', 42423);
     const fromServer: Uint8Array[] = [];
-    peer.datagrams.subscribe((d) => fromServer.push(d.data));
+    peer.datagrams.subscribe((batch) => fromServer.push(...batch.map((d) => d.data)));
     peer.send(encodeEphemeralKeyRequest(), SERVER_ADDRESS, 42425);
     await pair.clock.advance(20);
     const answer = parseKeyResponse(fromServer.pop()!);
