@@ -67,6 +67,13 @@ export function writeU32BEInto(out: Uint8Array, offset: number, value: number): 
   out[offset + 3] = value & 0xff;
 }
 
+export function writeU32LEInto(out: Uint8Array, offset: number, value: number): void {
+  out[offset] = value & 0xff;
+  out[offset + 1] = (value >>> 8) & 0xff;
+  out[offset + 2] = (value >>> 16) & 0xff;
+  out[offset + 3] = (value >>> 24) & 0xff;
+}
+
 export function readU64LE(bytes: Uint8Array, offset: number): bigint {
   let value = 0n;
   for (let i = 7; i >= 0; i--) value = (value << 8n) | BigInt(bytes[offset + i]!);

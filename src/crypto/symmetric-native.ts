@@ -1,12 +1,17 @@
 /**
- * Native-speed symmetric primitives: SHAKE256 and the 64-bit-counter ChaCha20 stream from
- * node:crypto (OpenSSL; from block 0, libsodium's), ChaCha20-Poly1305 and X25519 from
- * sodium-native (libsodium),
- * the fastest of each measured on these machines (NOTES.md).
+ * Native-speed symmetric primitives: SHAKE256 from node:crypto; the 64-bit-counter
+ * ChaCha20 stream, ChaCha20-Poly1305 and X25519 from sodium-native (libsodium), the
+ * fastest of each measured on these machines (NOTES.md).
+ *
+ * sodium-native's original-ChaCha20 call takes only a 32-bit counter, so a stream at any
+ * other counter is computed as the IETF variant, whose state is the same words: counter
+ * low word in word 12, and (counter high word ‖ 8-byte nonce) as its 12-byte nonce. The
+ * two differ only when the low word wraps inside the output; that rare stream (a KDF
+ * counter within a few blocks of a multiple of 2^32) goes through node:crypto instead.
  */
 import { createCipheriv, createHash } from 'node:crypto';
 import sodium from 'sodium-native';
-import { writeU64LEInto } from './bytes.ts';
+import { writeU32LEInto, writeU64LEInto } from './bytes.ts';
 import {
   AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
@@ -70,17 +75,27 @@ export const nativeSymmetric: SymmetricPrimitives = {
   stream(key, nonce, counter, length) {
     checkLength('stream key', key, KEY_BYTES);
     checkLength('stream nonce', nonce, STREAM_NONCE_BYTES);
-    if (counter === 0n) {
-      // From block 0 (every tunnel chain step): libsodium, several times faster to call.
-      const out = new Uint8Array(length);
-      if (length > 0) sodium.crypto_stream_chacha20(out, nonce, key);
+    const out = new Uint8Array(length);
+    if (length === 0) return out;
+    const at = BigInt.asUintN(64, counter);
+    if (at === 0n) {
+      // From block 0 (every tunnel chain step).
+      sodium.crypto_stream_chacha20(out, nonce, key);
+      return out;
+    }
+    const low = Number(at & 0xffff_ffffn);
+    if (low + Math.ceil(length / 64) <= 2 ** 32) {
+      const ietfNonce = new Uint8Array(12);
+      writeU32LEInto(ietfNonce, 0, Number(at >> 32n));
+      ietfNonce.set(nonce, 4);
+      sodium.crypto_stream_chacha20_ietf_xor_ic(out, out, ietfNonce, low, key);
       return out;
     }
     const iv = new Uint8Array(16);
-    writeU64LEInto(iv, 0, counter);
+    writeU64LEInto(iv, 0, at);
     iv.set(nonce, 8);
     const cipher = createCipheriv('chacha20', key, iv);
-    return new Uint8Array(cipher.update(new Uint8Array(length)));
+    return new Uint8Array(cipher.update(out));
   },
 
   x25519(secretKey, publicKey) {

@@ -23,6 +23,14 @@ declare module 'sodium-native' {
     ): number;
     /** The original ChaCha20 keystream from block 0 (8-byte nonce) into `out`. */
     crypto_stream_chacha20(out: Uint8Array, nonce: Uint8Array, key: Uint8Array): void;
+    /** The IETF stream XORed into `out` from block `counter` (a 32-bit integer). */
+    crypto_stream_chacha20_ietf_xor_ic(
+      out: Uint8Array,
+      message: Uint8Array,
+      nonce: Uint8Array,
+      counter: number,
+      key: Uint8Array,
+    ): void;
     crypto_scalarmult(shared: Uint8Array, secretKey: Uint8Array, publicKey: Uint8Array): void;
     crypto_scalarmult_base(publicKey: Uint8Array, secretKey: Uint8Array): void;
   };

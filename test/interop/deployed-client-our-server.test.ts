@@ -63,11 +63,14 @@ async function startDeployedClient(lab: Lab, name: string): Promise<DeployedClie
   const client = inDeployedRoot(argv, [{ host: HERE, inside: '/srv/pqconnect-test' }]);
   const before = lab.logs(name).length;
   const child = lab.start(lab.client, client.command, client.args, name);
+  // Ready: listening, its TUN device up, and its DNS proxy (a process of its own) bound
+  // to its netfilter queue — before that, DNS answers would wait in a queue nobody reads.
   await waitFor(
     'the deployed client',
     async () =>
       lab.logs(name).slice(before).includes('Listening on port') &&
-      (await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0'])).code === 0,
+      (await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0'])).code === 0 &&
+      (await boundQueues(lab)).length > 0,
     30_000,
   );
   return {
@@ -76,6 +79,16 @@ async function startDeployedClient(lab: Lab, name: string): Promise<DeployedClie
       ? 'the deployed pqconnect daemon, unchanged (nft queue)'
       : 'the deployed client code with DNS queued by iptables (this kernel lacks nft queue)',
   };
+}
+
+/** The netfilter queues a process in the client namespace is bound to (the DNS queue). */
+async function boundQueues(lab: Lab): Promise<number[]> {
+  const listing = await lab.run(lab.client, 'cat', ['/proc/net/netfilter/nfnetlink_queue']);
+  return listing.stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0] ?? '')
+    .filter((field) => /^\d+$/.test(field))
+    .map(Number);
 }
 
 /** Our server's sessions, from `pqconnect-server status --json` in the server namespace. */
@@ -95,9 +108,17 @@ async function connectAndMeasure(lab: Lab, name: string): Promise<void> {
   const seen = (text: string) => () => lab.logs(name).slice(from).includes(text);
   const start = Date.now();
   const page = curl(lab);
-  const staticKey = await msUntil(start, seen('Obtained static keys'));
-  const ephemeral = await msUntil(start, seen('Obtained ephemeral keys'));
-  const handshake = await msUntil(start, seen('Sent handshake message'));
+  const step = (text: string) =>
+    msUntil(start, seen(text)).catch(async (error: unknown) => {
+      const queues = await boundQueues(lab);
+      const curled = await page;
+      throw new Error(
+        `"${text}" ${String(error)}; curl exit ${curled.code}; netfilter queues bound: [${queues}]\n${lab.logs(name).slice(from).slice(-3000)}`,
+      );
+    });
+  const staticKey = await step('Obtained static keys');
+  const ephemeral = await step('Obtained ephemeral keys');
+  const handshake = await step('Sent handshake message');
   const result = await page;
   const reply = Date.now() - start;
   assert.equal(result.code, 0, `${result.stderr}\n${lab.logs(name).slice(-3000)}`);
@@ -143,12 +164,16 @@ for (const keys of ['our keygen', 'the deployed keygen'] as const) {
 
     it('reconnects: a restarted deployed client downloads the keys and shakes hands again', async () => {
       await stopDeployed(client.child);
-      // unshare exits before the client it kills (SIGKILL as its parent dies) has let go of
-      // its TUN device and DNS queue: start the next one only once pqccli0 is gone, or it
-      // may find the old device and the old queue still held.
+      // unshare exits before the processes it kills (SIGKILL as their PID namespace ends)
+      // have let go of the TUN device and the DNS queue, and the client's DNS proxy is a
+      // process of its own: start the next client only once pqccli0 is gone and no process
+      // holds netfilter queue 0, or its proxy cannot bind the queue and DNS answers go
+      // unanswered.
       await waitFor(
-        'the stopped deployed client to release pqccli0',
-        async () => (await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0'])).code !== 0,
+        'the stopped deployed client to release pqccli0 and its DNS queue',
+        async () =>
+          (await lab.run(lab.client, 'ip', ['link', 'show', 'pqccli0'])).code !== 0 &&
+          (await boundQueues(lab)).length === 0,
         10_000,
       );
       client = await startDeployedClient(lab, 'deployed-client-2');
