@@ -9,23 +9,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Counters } from '../../src/shared/counters.ts';
 import { INNER_ROUTE_COUNTERS, routeInnerRuns } from '../../src/streams/inner-route.ts';
-import { discover, roundTrip } from '../support/engine-flows.ts';
-import {
-  CLIENT_ADDRESS,
-  createPair,
-  echoOnServer,
-  udpPacket,
-  udpPayload,
-} from '../support/engine-harness.ts';
+import { echoingTunnel } from '../support/engine-flows.ts';
+import { CLIENT_ADDRESS, udpPacket, udpPayload } from '../support/engine-harness.ts';
 
 const bytes = (n: number) => new Uint8Array([n]);
 
 describe('batches through the engines', () => {
   it('a batch of inner packets arrives at the far side as one batch, in order', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'up'), 'echo:up');
+    const { pair, internal } = await echoingTunnel('up');
     const atServer: number[][] = [];
     pair.server.innerBatches.subscribe((batch) =>
       atServer.push(batch.map((p) => udpPayload(p).payload[0]!)),
@@ -44,10 +35,7 @@ describe('batches through the engines', () => {
   });
 
   it('drops and counts garbage inside a batch and delivers the rest of it together', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'up'), 'echo:up');
+    const { pair, internal } = await echoingTunnel('up');
     const attacker = pair.network.bind('203.0.113.9', 4000);
     const atServer: number[][] = [];
     pair.server.innerBatches.subscribe((batch) =>

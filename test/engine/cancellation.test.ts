@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { createWasmKem } from '../../src/crypto/kem-wasm.ts';
 import { ClientEngine } from '../../src/engine/client-engine.ts';
 import { openUdpTransport } from '../../src/io/udp-transport.ts';
-import { discover, roundTrip, stateOf } from '../support/engine-flows.ts';
+import { discover, echoingTunnel, roundTrip, stateOf } from '../support/engine-flows.ts';
 import {
   CLIENT_ADDRESS,
   createPair,
@@ -66,10 +66,7 @@ describe('close() cancels everything (virtual time)', () => {
   });
 
   it('during the ephemeral-key fetch', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'a'), 'echo:a');
+    const { pair, internal } = await echoingTunnel('a');
     pair.network.block(SERVER_ADDRESS, 42425);
     pair.client.reconnect(internal);
     await pair.clock.advance(600);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { discover, roundTrip, stateOf } from '../support/engine-flows.ts';
+import { discover, echoingTunnel, roundTrip, stateOf } from '../support/engine-flows.ts';
 import { createPair, echoOnServer, udpPacket } from '../support/engine-harness.ts';
 
 describe('engine details (virtual time)', () => {
@@ -33,10 +33,7 @@ describe('engine details (virtual time)', () => {
   });
 
   it('accepts a handshake made with an ephemeral key from 90 s earlier', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'one'), 'echo:one');
+    const { pair, internal } = await echoingTunnel('one');
     await pair.clock.advance(200_000);
     assert.equal(stateOf(pair, internal), 'expired');
     assert.equal(await roundTrip(pair, internal, 'two', 3_000), 'echo:two');

@@ -6,15 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { discover, roundTrip } from '../support/engine-flows.ts';
-import { createPair, echoOnServer, SERVER_ADDRESS } from '../support/engine-harness.ts';
+import { discover, echoingTunnel, roundTrip } from '../support/engine-flows.ts';
+import { createPair, SERVER_ADDRESS } from '../support/engine-harness.ts';
 
 describe('client sessions for embedders (virtual time)', () => {
   it('reports tunnel, state, handshake, liveness and traffic facts', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'hello'), 'echo:hello');
+    const { pair, internal } = await echoingTunnel('hello');
     const [session] = pair.client.sessions();
     assert.ok(session);
     assert.match(session.tunnelId ?? '', /^[0-9a-f]{64}$/);
@@ -37,10 +34,7 @@ describe('client sessions for embedders (virtual time)', () => {
   });
 
   it('disconnect(name) drops the tunnel and its packets; reconnect(name) brings it back', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'one'), 'echo:one');
+    const { pair, internal } = await echoingTunnel('one');
     const name = pair.client.sessions()[0]!.name;
     assert.equal(pair.client.disconnect('no.such.name'), false);
     assert.equal(pair.client.disconnect(name), true);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { reportedNames, UNCATALOGUED } from '../../src/shared/counters.ts';
-import { discover, roundTrip } from '../support/engine-flows.ts';
+import { discover, echoingTunnel, roundTrip } from '../support/engine-flows.ts';
 import {
   CLIENT_ADDRESS,
   createPair,
@@ -58,10 +58,7 @@ describe('hostile input (virtual time)', () => {
   });
 
   it('random datagrams at every port and random DNS/inner packets never crash the engines', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'before'), 'echo:before');
+    const { pair, internal } = await echoingTunnel('before');
     const attacker = pair.network.bind('203.0.113.66', 4444);
     const typePrefixes = [
       [],

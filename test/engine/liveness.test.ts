@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RouteRequest } from '../../src/engine/client-engine.ts';
-import { discover, roundTrip } from '../support/engine-flows.ts';
+import { discover, echoingTunnel, roundTrip } from '../support/engine-flows.ts';
 import {
   createPair,
   DEPLOYED_LIKE_SERVER,
@@ -120,10 +120,7 @@ describe('liveness (virtual time)', () => {
   });
 
   it('early data is not resent to a server that confirmed the tunnel', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'once'), 'echo:once');
+    const { pair } = await echoingTunnel('once');
     assert.equal(pair.client.counters.get('early data resent'), 0);
   });
 });

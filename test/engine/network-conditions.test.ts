@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { discover, roundTrip, stateOf } from '../support/engine-flows.ts';
+import { discover, echoingTunnel, roundTrip, stateOf } from '../support/engine-flows.ts';
 import { CLIENT_ADDRESS, createPair, echoOnServer } from '../support/engine-harness.ts';
 
 describe('engines over a lossy, reordering network (virtual time)', () => {
@@ -48,10 +48,7 @@ describe('engines over a lossy, reordering network (virtual time)', () => {
   });
 
   it('follows a roaming client to its new address and port', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'before'), 'echo:before');
+    const { pair, internal } = await echoingTunnel('before');
     assert.equal(pair.server.sessions()[0]!.peer, `${CLIENT_ADDRESS}:42423`);
     pair.network.rebind(CLIENT_ADDRESS, 42423, '203.0.113.99', 50000);
     assert.equal(await roundTrip(pair, internal, 'after'), 'echo:after');

@@ -6,17 +6,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RouteRequest } from '../../src/engine/client-engine.ts';
-import { discover, roundTrip } from '../support/engine-flows.ts';
-import { createPair, echoOnServer, SERVER_ADDRESS } from '../support/engine-harness.ts';
+import { discover, echoingTunnel, roundTrip } from '../support/engine-flows.ts';
+import { createPair, SERVER_ADDRESS } from '../support/engine-harness.ts';
 
 const NEW_ADDRESS = '198.51.100.77';
 
 describe('a server that moves to another address', () => {
   it('carries the tunnel, the next key fetch, the chart and status to the new address', async () => {
-    const pair = createPair('fast');
-    echoOnServer(pair.server);
-    const internal = await discover(pair);
-    assert.equal(await roundTrip(pair, internal, 'before'), 'echo:before');
+    const { pair, internal } = await echoingTunnel('before');
     pair.network.rebind(SERVER_ADDRESS, 42424, NEW_ADDRESS, 42424);
     pair.network.rebind(SERVER_ADDRESS, 42425, NEW_ADDRESS, 42425);
     assert.equal(await discover(pair, { address: NEW_ADDRESS }), internal, 'same internal address');

@@ -1,10 +1,13 @@
-/** Shared flows for engine tests: discovery through DNS and inner-packet round trips. */
+/** Shared flows for engine tests: discovery through DNS, inner-packet round trips, and a
+ * pair with its tunnel up. */
 import assert from 'node:assert/strict';
 import { firstValueFrom, take } from 'rxjs';
 import type { ClientEngine } from '../../src/engine/client-engine.ts';
 import {
+  createPair,
   decodeAnswerAddresses,
   dnsAnswer,
+  echoOnServer,
   type Pair,
   SERVER_ADDRESS,
   udpPacket,
@@ -48,6 +51,16 @@ export async function roundTrip(
   client.sendInner(udpPacket('10.43.0.1', internal, 5000, 7, encoder.encode(message)));
   await pair.clock.advance(waitMs);
   return received;
+}
+
+/** A fast-backend pair whose server echoes, with the tunnel up: `message` went through
+ * and its echo came back. */
+export async function echoingTunnel(message: string): Promise<{ pair: Pair; internal: string }> {
+  const pair = createPair('fast');
+  echoOnServer(pair.server);
+  const internal = await discover(pair);
+  assert.equal(await roundTrip(pair, internal, message), `echo:${message}`);
+  return { pair, internal };
 }
 
 export function stateOf(pair: Pair, internal: string): unknown {
