@@ -2,14 +2,18 @@
  * Internal tunnel addresses from a /16 (10.42.0.0/16 on servers, 10.43.0.0/16 on
  * clients): the lowest free address is handed out and returned to the pool on release.
  * The pool's own address (x.y.0.1), the network and the broadcast address are never given.
+ * Which addresses are in use is one bit each (a /16 is 8 KiB, whatever the sessions).
  */
 import { formatIpv4Address, parseIpv4Address } from '../protocol/ipv4.ts';
 
 export class AddressPool {
   readonly network: number;
   readonly ownAddress: number;
-  private readonly size: number;
-  private readonly used = new Set<number>();
+  /** Addresses in the network, the network and broadcast addresses included. */
+  readonly size: number;
+  /** Bit `offset` set = network + offset is handed out. */
+  private readonly used: Uint8Array;
+  private usedCount = 0;
   private searchFrom = 1;
 
   constructor(ownAddress: string, prefixLength = 16) {
@@ -21,6 +25,7 @@ export class AddressPool {
     this.network = (own & mask) >>> 0;
     this.ownAddress = own;
     this.size = 2 ** (32 - prefixLength);
+    this.used = new Uint8Array(Math.ceil(this.size / 8));
   }
 
   contains(address: number): boolean {
@@ -37,8 +42,9 @@ export class AddressPool {
   allocate(): number | null {
     for (let offset = this.searchFrom; offset < this.size - 1; offset++) {
       const address = (this.network + offset) >>> 0;
-      if (address === this.ownAddress || this.used.has(address)) continue;
-      this.used.add(address);
+      if (address === this.ownAddress || this.isUsed(offset)) continue;
+      this.used[offset >>> 3]! |= 1 << (offset & 7);
+      this.usedCount++;
       this.searchFrom = offset + 1;
       return address;
     }
@@ -46,17 +52,24 @@ export class AddressPool {
   }
 
   release(address: number): void {
-    if (!this.used.delete(address)) return;
+    if (!this.contains(address)) return;
     const offset = address - this.network;
+    if (!this.isUsed(offset)) return;
+    this.used[offset >>> 3]! &= ~(1 << (offset & 7));
+    this.usedCount--;
     if (offset < this.searchFrom) this.searchFrom = offset;
   }
 
   get inUse(): number {
-    return this.used.size;
+    return this.usedCount;
   }
 
   get capacity(): number {
     return this.size - 3;
+  }
+
+  private isUsed(offset: number): boolean {
+    return (this.used[offset >>> 3]! & (1 << (offset & 7))) !== 0;
   }
 
   describe(address: number): string {

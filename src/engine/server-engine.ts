@@ -11,11 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import { type Actor, createActor, fromPromise } from 'xstate';
 import { ephemeralRotationMachine } from '../actors/ephemeral-rotation.ts';
-import {
-  initialServerSessionContext,
-  type ServerSessionEvent,
-  serverSessionMachine,
-} from '../actors/server-session.ts';
+import { type ServerSessionEvent, serverSessionMachine } from '../actors/server-session.ts';
 import { wipe } from '../crypto/bytes.ts';
 import type { CryptoSuite } from '../crypto/suite.ts';
 import { CookieKeyChain, openCookie, sealCookie } from '../protocol/cookie.ts';
@@ -45,6 +41,7 @@ import { routeInnerPackets } from '../streams/inner-route.ts';
 import { serveKeys } from '../streams/key-server.ts';
 import { TunnelIndex } from '../streams/tunnel-index.ts';
 import { AddressPool } from './address-pool.ts';
+import { AddressTable } from './address-table.ts';
 import { SERVER_ENGINE_COUNTERS } from './counter-catalogues.ts';
 import { detach } from './detached.ts';
 import { EarlyPacketBuffer } from './early-packets.ts';
@@ -136,7 +133,7 @@ export class ServerEngine {
   private readonly replays: ReplaySet;
   private readonly cookieReplays: ReplaySet;
   private readonly byTunnel = new TunnelIndex<ServerSessionRecord>();
-  private readonly byAddress = new Map<number, ServerSessionRecord>();
+  private readonly byAddress: AddressTable<ServerSessionRecord>;
   private readonly subscriptions: Subscription[] = [];
   private readonly rotation: Actor<typeof ephemeralRotationMachine>;
   private readonly firstKeys: Promise<void>;
@@ -183,6 +180,7 @@ export class ServerEngine {
     this.events = new SessionEventBus(this.clock);
     this.random = options.random ?? defaultRandom;
     this.pool = new AddressPool(options.tunnelAddress ?? '10.42.0.1', options.prefixLength ?? 16);
+    this.byAddress = new AddressTable(this.pool.network, this.pool.size);
     this.maxSessions = Math.min(options.maxSessions ?? this.pool.capacity, this.pool.capacity);
     this.maxPending = options.maxPendingHandshakes ?? 64;
     const perSecond = options.handshakesPerSecond ?? 20;
@@ -235,11 +233,14 @@ export class ServerEngine {
     return [...this.byTunnel.values()].map((r) => ({
       id: r.id,
       state: r.actor?.getSnapshot().value ?? 'established',
-      peer: `${r.endpoint.peer.address}:${r.endpoint.peer.port}`,
+      peer: r.peerText,
       internalAddress: formatIpv4Address(r.internalAddress),
       sendEpoch: r.endpoint.sendEpoch,
       receiveEpoch: r.endpoint.receiveEpoch,
-      ...r.traffic,
+      packetsIn: r.packetsIn,
+      packetsOut: r.packetsOut,
+      bytesIn: r.bytesIn,
+      bytesOut: r.bytesOut,
       since: r.since,
     }));
   }
@@ -512,21 +513,15 @@ export class ServerEngine {
    * would publish it; the tunnel is confirmed with a keepalive.
    */
   private enterEstablished(record: ServerSessionRecord): void {
-    const { endpoint } = record;
-    record.resting = initialServerSessionContext({
-      peer: `${endpoint.peer.address}:${endpoint.peer.port}`,
-      internalAddress: formatIpv4Address(record.internalAddress),
-      epoch: endpoint.sendEpoch,
-    });
-    this.events.publish(record.id, 'serverSession', 'established', 'xstate.init', record.resting);
-    if (this.options.confirmHandshakes !== false) endpoint.sendKeepalive();
+    const context = record.restingContext();
+    this.events.publish(record.id, 'serverSession', 'established', 'xstate.init', context);
+    if (this.options.confirmHandshakes !== false) record.endpoint.sendKeepalive();
   }
 
   /** The session's running chart: a resting one is restored into `established`. */
   private wake(record: ServerSessionRecord): Actor<typeof serverSessionMachine> {
     if (record.actor !== null) return record.actor;
-    const context = record.resting;
-    if (context === null) throw new Error(`session ${record.id.slice(0, 16)} has no chart`);
+    const context = record.restingContext();
     const actor = createActor(this.sessionMachine, {
       clock: this.clock,
       inspect: this.events.inspector(record.id, 'serverSession', 'established'),
@@ -535,7 +530,6 @@ export class ServerEngine {
       input: { peer: context.peer, internalAddress: context.internalAddress, epoch: 0 },
     });
     record.actor = actor;
-    record.resting = null;
     this.recordByActor.set(actor, record);
     actor.start();
     return actor;
@@ -554,7 +548,7 @@ export class ServerEngine {
     if (record.handling > 0 || actor === null) return;
     const snapshot = actor.getSnapshot();
     if (snapshot.status !== 'active' || !snapshot.matches('established')) return;
-    record.resting = snapshot.context;
+    record.roams = snapshot.context.roams;
     record.actor = null;
     actor.stop();
   }

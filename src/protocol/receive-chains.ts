@@ -21,13 +21,17 @@ export type EpochLookup =
   | { ok: true; epoch: ReceiveEpoch }
   | { ok: false; reason: (typeof EPOCH_LOOKUP_FAILURES)[number] };
 
-/** Bytes the receive chains keep in their owner's buffer: r_e of the next epoch to derive. */
-export const RECEIVE_CHAINS_BYTES = KEY_BYTES;
+/** Bytes the receive chains keep in their owner's buffer: r_e of the next epoch to derive,
+ * then the first epoch's first chain key (a tunnel that stays in its first epoch, as most
+ * do between handshake and first traffic, holds no key of its own elsewhere). */
+export const RECEIVE_CHAINS_BYTES = 2 * KEY_BYTES;
+const FIRST_CHAIN_AT = KEY_BYTES;
 
 /**
- * The receive epochs of one direction. The next root lives in `RECEIVE_CHAINS_BYTES` of a
- * buffer the owner gives it (a tunnel keeps all its fixed-size keys in one buffer), at `at`;
- * the epochs, few at a time, in a list ordered by number.
+ * The receive epochs of one direction. The next root and the first epoch's chain key live
+ * in `RECEIVE_CHAINS_BYTES` of a buffer the owner gives it (a tunnel keeps all its
+ * fixed-size keys in one buffer), at `at`; the epochs, few at a time, in a list ordered by
+ * number.
  */
 export class ReceiveChains {
   /** Made from its first epoch, so a tunnel with one epoch holds a list of one. */
@@ -48,7 +52,8 @@ export class ReceiveChains {
     state.set(root, at);
     this.nextEpoch = firstEpoch;
     this.newest = firstEpoch;
-    const first = this.deriveNext();
+    const firstChainAt = at + FIRST_CHAIN_AT;
+    const first = this.deriveNext(state.subarray(firstChainAt, firstChainAt + KEY_BYTES));
     first.clockStart = now;
     this.epochs = [first];
   }
@@ -132,6 +137,7 @@ export class ReceiveChains {
     for (const epoch of this.epochs) epoch.close();
     this.epochs.length = 0;
     this.eraseNextRoot();
+    this.state.fill(0, this.at + FIRST_CHAIN_AT, this.at + RECEIVE_CHAINS_BYTES);
   }
 
   private derive(): ReceiveEpoch {
@@ -140,14 +146,22 @@ export class ReceiveChains {
     return epoch;
   }
 
-  /** The next epoch's keys from the held root, which moves on (or is erased at the end). */
-  private deriveNext(): ReceiveEpoch {
+  /** The next epoch's keys from the held root, which moves on (or is erased at the end);
+   * its first chain key is kept in `chainKeyHome` when given (and erased from the KDF's
+   * output). */
+  private deriveNext(chainKeyHome?: Uint8Array): ReceiveEpoch {
     if (!this.hasNextRoot) throw new Error('receive chains are closed');
     const { nextRoot, chain } = startEpoch(
       this.sym,
       this.state.subarray(this.at, this.at + KEY_BYTES),
     );
-    const epoch = new ReceiveEpoch(this.sym, this.nextEpoch, chain);
+    let firstChainKey = chain;
+    if (chainKeyHome !== undefined) {
+      chainKeyHome.set(chain);
+      wipe(chain);
+      firstChainKey = chainKeyHome;
+    }
+    const epoch = new ReceiveEpoch(this.sym, this.nextEpoch, firstChainKey);
     this.nextEpoch++;
     if (this.nextEpoch > MAX_EPOCH) this.eraseNextRoot();
     else this.state.set(nextRoot, this.at);

@@ -23,10 +23,12 @@ export function encodeTunnelHeader(tid: Uint8Array, epoch: number, counter: numb
   return header;
 }
 
+/** `tid`: the tunnel id in its first TID_BYTES bytes (it may be a longer buffer that
+ * starts with the id, copied byte by byte with no view made per packet). */
 function writeTunnelHeader(header: Uint8Array, tid: Uint8Array, epoch: number, counter: number) {
   header[0] = MESSAGE_TYPE.tunnel >>> 8;
   header[1] = MESSAGE_TYPE.tunnel & 0xff;
-  header.set(tid, 2);
+  for (let i = 0; i < TID_BYTES; i++) header[2 + i] = tid[i]!;
   header[34] = epoch >>> 8;
   header[35] = epoch & 0xff;
   writeU32BEInto(header, 36, counter);
@@ -54,7 +56,8 @@ export function parseTunnelPacket(
   });
 }
 
-/** Seals into `out` (exactly tunnelPacketLength(plaintext.length) bytes, apart from plaintext). */
+/** Seals into `out` (exactly tunnelPacketLength(plaintext.length) bytes, apart from
+ * plaintext); `tid` as for the header: the id in its first TID_BYTES bytes. */
 export function sealTunnelPacketInto(
   sym: SymmetricPrimitives,
   key: Uint8Array,

@@ -55,14 +55,15 @@ function startsWithCookiePrefix(bytes: Uint8Array): boolean {
 }
 
 /** Where a tunnel keeps its fixed-size material, in one buffer: its id, the send chain and
- * the receive side's next root (epochs' own keys come and go with the epochs). */
+ * the receive side's next root and first epoch's chain key (later epochs' keys come and go
+ * with the epochs). */
 const SEND_AT = TID_BYTES;
 const RECEIVE_AT = SEND_AT + SEND_CHAIN_BYTES;
 const TUNNEL_STATE_BYTES = RECEIVE_AT + RECEIVE_CHAINS_BYTES;
 
 export class TunnelSession {
-  /** The tunnel id, public (it travels in every packet). */
-  readonly tid: Uint8Array;
+  /** The id at 0, then the chains' keys (the layout above). */
+  private readonly material: Uint8Array;
   private readonly send: SendChain;
   private readonly receive: ReceiveChains;
   private sendEpochStart: number;
@@ -78,10 +79,16 @@ export class TunnelSession {
   ) {
     const state = new Uint8Array(TUNNEL_STATE_BYTES);
     state.set(tid, 0);
-    this.tid = state.subarray(0, TID_BYTES);
+    this.material = state;
     this.send = new SendChain(sym, state, SEND_AT, sendRoot, firstEpoch);
     this.receive = new ReceiveChains(sym, state, RECEIVE_AT, receiveRoot, firstEpoch, now);
     this.sendEpochStart = now;
+  }
+
+  /** The tunnel id, public (it travels in every packet): a view made when asked, for
+   * tables and names (the packet path reads the id in place). */
+  get tid(): Uint8Array {
+    return this.material.subarray(0, TID_BYTES);
   }
 
   /** Resumes a tunnel from cookie contents: both chains start at epoch + 1. */
@@ -116,7 +123,7 @@ export class TunnelSession {
     }
     const { epoch, counter, key } = this.send.next();
     const packet = buffer.subarray(0, tunnelPacketLength(plaintext.length));
-    sealTunnelPacketInto(this.sym, key, this.tid, epoch, counter, plaintext, packet);
+    sealTunnelPacketInto(this.sym, key, this.material, epoch, counter, plaintext, packet);
     wipe(key);
     return packet;
   }
@@ -132,7 +139,7 @@ export class TunnelSession {
     if (this.closed) return { ok: false, reason: 'tunnel closed' };
     const view = parseTunnelPacket(packet);
     if (!view.ok) return view;
-    if (!equalBytes(view.value.tid, this.tid)) return { ok: false, reason: 'wrong tunnel id' };
+    if (!this.carriesOwnId(view.value.tid)) return { ok: false, reason: 'wrong tunnel id' };
     if (!this.receive.expire(now)) return { ok: false, reason: 'tunnel expired' };
     const epoch = this.receive.lookup(view.value.epoch);
     if (!epoch.ok) return epoch;
@@ -201,6 +208,13 @@ export class TunnelSession {
     this.closed = true;
     this.send.close();
     this.receive.close();
+  }
+
+  /** Whether `tid` is this tunnel's id (public: no constant-time compare needed). */
+  private carriesOwnId(tid: Uint8Array): boolean {
+    if (tid.length !== TID_BYTES) return false;
+    for (let i = 0; i < TID_BYTES; i++) if (tid[i] !== this.material[i]) return false;
+    return true;
   }
 
   private catchUpSendEpoch(now: number): void {

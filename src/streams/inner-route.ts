@@ -29,9 +29,14 @@ function checkOutbound(packet: Uint8Array, counters: RouteCounters): CheckedIpv4
   return null;
 }
 
+/** Where routed packets find their session (a Map will do). */
+export interface SessionsByAddress<Session> {
+  get(address: number): Session | undefined;
+}
+
 function sessionFor<Session>(
   packet: CheckedIpv4Packet,
-  sessionByAddress: ReadonlyMap<number, Session>,
+  sessionByAddress: SessionsByAddress<Session>,
   counters: RouteCounters,
 ): Session | undefined {
   const session = sessionByAddress.get(destinationOf(packet));
@@ -42,7 +47,7 @@ function sessionFor<Session>(
 /** Routes one packet at a time (the server seals each on the spot). */
 export function routeInnerPackets<Session>(
   packets: readonly Uint8Array[],
-  sessionByAddress: ReadonlyMap<number, Session>,
+  sessionByAddress: SessionsByAddress<Session>,
   deliver: (session: Session, packet: CheckedIpv4Packet) => void,
   counters: RouteCounters,
 ): void {
@@ -57,7 +62,7 @@ export function routeInnerPackets<Session>(
 /** Routes a batch in runs: each run holds consecutive packets for one session. */
 export function routeInnerRuns<Session>(
   packets: readonly Uint8Array[],
-  sessionByAddress: ReadonlyMap<number, Session>,
+  sessionByAddress: SessionsByAddress<Session>,
   deliver: (session: Session, run: readonly CheckedIpv4Packet[]) => void,
   counters: RouteCounters,
 ): void {
