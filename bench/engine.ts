@@ -6,8 +6,10 @@
  *   - inner packets/s through client and server engines over loopback UDP (64, 1200 B),
  *     on Node's dgram sockets and on the daemons' native ones (GSO sends, GRO receives);
  *   - the per-packet tunnel lookup (1,000 tunnels), ns;
+ *   - opening a genuine and a forged 1,200-byte tunnel packet, µs (a forgery should cost
+ *     no more than a genuine packet);
  *   - server memory per established session with 10,000 and 100,000 sessions.
- * Arguments pick sections (default all): handshakes, packets, lookup, memory.
+ * Arguments pick sections (default all): handshakes, packets, lookup, forgery, memory.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +30,7 @@ import { initiateHandshake } from '../src/protocol/handshake.ts';
 import { encodeEphemeralKeyRequest, parseKeyResponse } from '../src/protocol/keyserver-messages.ts';
 import { formatPq1Label } from '../src/protocol/names.ts';
 import { encodeTunnelHeader } from '../src/protocol/tunnel-packet.ts';
+import { TunnelSession } from '../src/protocol/tunnel-session.ts';
 import { type EngineClock, systemClock } from '../src/shared/clock.ts';
 import type { ServerKeys } from '../src/shared/keys.ts';
 import type { DatagramTransport } from '../src/shared/transport.ts';
@@ -311,7 +314,29 @@ function tunnelLookupNs(): number {
   return (elapsed * 1e6) / lookups;
 }
 
-const SECTIONS = ['handshakes', 'packets', 'lookup', 'memory'] as const;
+/** µs to open one 1,200-byte tunnel packet: genuine ones, then one forged (a flipped
+ * ciphertext bit) tried again and again on a fresh copy. */
+function openCostUs(): { genuine: number; forged: number } {
+  const tid = random(32);
+  const [x, y] = [random(32), random(32)];
+  const sender = new TunnelSession(nativeSymmetric, tid, x, y, 0);
+  const receiver = new TunnelSession(nativeSymmetric, tid, y, x, 0);
+  const payload = new Uint8Array(1200);
+  const count = 100_000;
+  const genuine = Array.from({ length: count }, () => sender.seal(payload, 1));
+  let start = performance.now();
+  for (const packet of genuine) if (!receiver.open(packet, 1).ok) throw new Error('refused');
+  const genuineUs = ((performance.now() - start) * 1000) / count;
+  const forged = sender.seal(payload, 1);
+  forged[TUNNEL_HEADER_BYTES]! ^= 1;
+  const copies = Array.from({ length: count }, () => forged.slice());
+  start = performance.now();
+  for (const copy of copies) if (receiver.open(copy, 1).ok) throw new Error('forgery opened');
+  const forgedUs = ((performance.now() - start) * 1000) / count;
+  return { genuine: genuineUs, forged: forgedUs };
+}
+
+const SECTIONS = ['handshakes', 'packets', 'lookup', 'forgery', 'memory'] as const;
 
 function chosenSections(args: string[]): ReadonlySet<string> {
   for (const arg of args)
@@ -359,6 +384,11 @@ async function main(): Promise<void> {
       'tunnel lookup per received packet (1,000 tunnels), ns',
       tunnelLookupNs().toFixed(0),
     ]);
+  if (sections.has('forgery')) {
+    const cost = openCostUs();
+    rows.push(['open a genuine 1,200-byte tunnel packet, µs', cost.genuine.toFixed(2)]);
+    rows.push(['refuse a forged 1,200-byte tunnel packet, µs', cost.forged.toFixed(2)]);
+  }
   for (const sessions of sections.has('memory') ? [10_000, 100_000] : [])
     rows.push([
       `server memory per established session (${sessions.toLocaleString('en')} sessions), bytes`,

@@ -22,6 +22,30 @@ import {
   X25519_BYTES,
 } from './symmetric.ts';
 
+/**
+ * libsodium's decryption, true when the tag verifies. sodium-native throws when it does
+ * not; the Error it throws is made without a stack trace, so a forged packet costs about
+ * what a genuine one does (with a trace: about three times as much).
+ */
+function decryptVerified(
+  out: Uint8Array,
+  sealed: Uint8Array,
+  ad: Uint8Array | null,
+  nonce: Uint8Array,
+  key: Uint8Array,
+): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, ad, nonce, key);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 function checkAeadInputs(key: Uint8Array, nonce: Uint8Array): void {
   checkLength('AEAD key', key, KEY_BYTES);
   checkLength('AEAD nonce', nonce, AEAD_NONCE_BYTES);
@@ -51,24 +75,15 @@ export const nativeSymmetric: SymmetricPrimitives = {
     checkAeadInputs(key, nonce);
     if (sealed.length < AEAD_TAG_BYTES) return null;
     const plaintext = sealed.subarray(0, sealed.length - AEAD_TAG_BYTES);
-    try {
-      // libsodium verifies the tag before it decrypts, so output over input is safe.
-      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plaintext, null, sealed, ad, nonce, key);
-    } catch {
-      return null;
-    }
-    return plaintext;
+    // libsodium verifies the tag before it decrypts, so output over input is safe.
+    return decryptVerified(plaintext, sealed, ad, nonce, key) ? plaintext : null;
   },
 
   aeadOpen(key, nonce, sealed, ad) {
     checkAeadInputs(key, nonce);
     if (sealed.length < AEAD_TAG_BYTES) return null;
     const out = Buffer.allocUnsafe(sealed.length - AEAD_TAG_BYTES);
-    try {
-      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(out, null, sealed, ad, nonce, key);
-    } catch {
-      return null;
-    }
+    if (!decryptVerified(out, sealed, ad, nonce, key)) return null;
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   },
 

@@ -134,6 +134,20 @@ for (const backend of BACKENDS) {
       );
     });
 
+    it('a refused tag leaves the sealed bytes of aeadOpen, and Error.stackTraceLimit, as they were', () => {
+      const limit = Error.stackTraceLimit;
+      for (const c of aead.cases)
+        for (const check of c.decrypt_checks.filter((d) => !d.ok)) {
+          const { nonce, sealed, ad } = tamper(check.what, c);
+          const before = toHex(sealed);
+          assert.equal(sym.aeadOpen(hex(c.key), nonce, sealed, ad), null);
+          assert.equal(toHex(sealed), before, check.what);
+          // In place, the refused bytes are undefined (libsodium zeroes its output).
+          assert.equal(sym.aeadOpenInPlace(hex(c.key), nonce, sealed, ad), null);
+          assert.equal(Error.stackTraceLimit, limit);
+        }
+    });
+
     it('AEAD refuses inputs shorter than a tag without throwing', () => {
       assert.equal(
         sym.aeadOpen(new Uint8Array(32), new Uint8Array(12), new Uint8Array(15), new Uint8Array()),
