@@ -102,7 +102,7 @@ describe('command-line tools', () => {
     ['pqconnect-server-check', [], /HOSTNAME: give exactly one host name: \(none\)/],
     ['pqconnect-server-check', ['a.example', 'b.example'], /HOSTNAME: give exactly one host name/],
     ['pqconnect-server-check', ['--timeout', '0', 'a.example'], /--timeout: seconds must be in/],
-    ['pqconnect', ['viz'], /give --out DIR \(static charts\) or --live/],
+    ['pqconnect', ['viz'], /give --out DIR \(static charts\), --live or --check/],
     [
       'pqconnect',
       ['--run-dir', 'relative/dir'],
@@ -202,6 +202,17 @@ describe('command-line tools', () => {
     assert.equal(withDefaults.slice(0, 55), label.slice(0, 55), 'same key hash');
     assert.notEqual(withDefaults, label, 'the crypto port from the config file is in the label');
     await rm(base, { recursive: true, force: true });
+  });
+
+  it('pqconnect viz --check states every property with its verdict and exits 0 when all hold', async () => {
+    const result = await tool('pqconnect', ['viz', '--check']);
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(
+      result.stdout,
+      /holds {2}clientSession: strict-never-falls-back\n {8}A strict session/,
+    );
+    assert.match(result.stdout, /pqconnect viz --check: \d+ properties, all hold\n$/);
+    assert.doesNotMatch(result.stdout, /FAILS/);
   });
 
   it('pqconnect --show works after other options, as the deployed tool allows', async () => {

@@ -21,6 +21,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import { epochsAfter } from './epochs.ts';
 import { errorText } from './error-text.ts';
+import { ALWAYS, type EventCatalogue } from './event-facts.ts';
 import { staticKeyDownloadMachine } from './static-key-download.ts';
 
 export type ClientSessionEvent =
@@ -33,6 +34,79 @@ export type ClientSessionEvent =
   | { type: 'DISCONNECT' }
   | { type: 'RECONNECT' }
   | { type: 'CLOSE'; reason: string };
+
+/** What causes each event of the chart, and where it comes from. */
+export const CLIENT_SESSION_EVENTS: EventCatalogue = {
+  always: ALWAYS,
+  HANDSHAKE_CONFIRMED: {
+    origin: 'authenticated packet',
+    words: 'A tunnel packet from the server authenticated under the new handshake’s keys',
+  },
+  EPOCH_ADVANCED: {
+    origin: 'authenticated packet',
+    words: 'The tunnel moved to a newer epoch (an authenticated packet in it, or 30 s of sending)',
+  },
+  TRAFFIC_WAITING: {
+    origin: 'this host',
+    words: 'An application on this host sent a packet to the server while no tunnel was up',
+  },
+  SERVER_MOVED: {
+    origin: 'unauthenticated network',
+    words: 'A DNS answer gave another address for the same pq1 name (DNS is not authenticated)',
+  },
+  FAILURE_NOTICE: {
+    origin: 'unauthenticated network',
+    words: 'A 03 00 packet claiming the server lost the tunnel (anyone on the path can send one)',
+  },
+  DISCONNECT: { origin: 'operator', words: 'The operator disconnected this server' },
+  RECONNECT: { origin: 'operator', words: 'The operator asked to connect to this server again' },
+  CLOSE: {
+    origin: 'operator',
+    words: 'The session ends: the daemon stops or the operator forgets the server',
+  },
+  'done:resolvePorts': {
+    origin: 'unauthenticated network',
+    words: 'The pq1 name’s TXT records were read: crypto and key ports (defaults if none)',
+  },
+  'error:resolvePorts': {
+    origin: 'unauthenticated network',
+    words: 'The TXT lookup of the pq1 name failed',
+  },
+  'done:staticKeyDownload': {
+    origin: 'key server',
+    words: 'The static-key download ended: complete and verified, or failed',
+  },
+  'done:fetchEphemeralKey': {
+    origin: 'key server',
+    words: 'The key server sent the current ephemeral public keys',
+  },
+  'error:fetchEphemeralKey': {
+    origin: 'key server',
+    words: 'The key server did not answer in time or its answers did not verify',
+  },
+  'done:sendHandshake': { origin: 'this host', words: 'The handshake packet was sent' },
+  'error:sendHandshake': { origin: 'this host', words: 'The handshake could not be sent' },
+  'after:HANDSHAKE_TIMEOUT': {
+    origin: 'timer',
+    words: 'No authenticated answer to the handshake within the handshake timeout',
+  },
+  'after:HANDSHAKE_RESEND': {
+    origin: 'timer',
+    words: 'Still unconfirmed: the same handshake is sent again',
+  },
+  'after:LIVENESS_TICK': {
+    origin: 'timer',
+    words: 'Once a second, the tunnel’s liveness and keepalives are checked',
+  },
+  'after:PROBE_TIMEOUT': {
+    origin: 'timer',
+    words: 'The keepalive probe’s answer time is over',
+  },
+  'after:RETRY_BACKOFF': {
+    origin: 'timer',
+    words: 'The back-off is over: PQ is tried again',
+  },
+};
 
 /** Liveness timers (ms), documented in docs/session-rules.md. */
 export const LIVENESS = {

@@ -5,6 +5,25 @@
  * lifecycle for operators and auditors; the daemon code performs the steps.
  */
 import { assign, setup } from 'xstate';
+import type { EventCatalogue } from './event-facts.ts';
+
+/** What causes each event of the chart, and where it comes from. */
+export const SUPERVISOR_EVENTS: EventCatalogue = {
+  WORKER_STARTED: {
+    origin: 'this host',
+    words: 'The privileged set-up is done and the unprivileged worker process was started',
+  },
+  WORKER_READY: { origin: 'this host', words: 'The worker reported that its engine runs' },
+  WORKER_EXITED: {
+    origin: 'this host',
+    words: 'The worker process ended (crashed, was killed, or broke the IPC protocol)',
+  },
+  STOP: { origin: 'operator', words: 'A signal asked the daemon to stop' },
+  CLEANED: {
+    origin: 'this host',
+    words: 'Every firewall rule, route and device the daemon made is removed',
+  },
+};
 
 export type SupervisorEvent =
   | { type: 'WORKER_STARTED'; pid: number }

@@ -5,6 +5,29 @@
  * The machine holds no key material: the engine's EphemeralKeyStore does.
  */
 import { assign, fromPromise, setup } from 'xstate';
+import { ALWAYS, type EventCatalogue } from './event-facts.ts';
+
+/** What causes each event of the chart, and where it comes from. */
+export const EPHEMERAL_ROTATION_EVENTS: EventCatalogue = {
+  always: ALWAYS,
+  STOP: { origin: 'operator', words: 'The server stops' },
+  'done:generateAhead': {
+    origin: 'this host',
+    words: 'The key pairs for the coming slots are ready',
+  },
+  'error:generateAhead': {
+    origin: 'this host',
+    words: 'Generating a key pair failed (the KEM library reported an error)',
+  },
+  'after:GENERATION_RETRY': {
+    origin: 'timer',
+    words: 'The pause after a failed generation is over',
+  },
+  'after:UNTIL_NEXT_SLOT': {
+    origin: 'timer',
+    words: 'The next 30 s wall-clock slot begins',
+  },
+};
 
 export interface RotationContext {
   generated: number;

@@ -11,6 +11,7 @@
  */
 import { assign, setup } from 'xstate';
 import { epochsAfter } from './epochs.ts';
+import { ALWAYS, type EventCatalogue } from './event-facts.ts';
 
 export type ServerSessionEvent =
   | { type: 'EPOCH_ADVANCED'; sendEpoch: number; receiveEpoch: number }
@@ -18,6 +19,29 @@ export type ServerSessionEvent =
   | { type: 'OFFLOAD' }
   | { type: 'TUNNEL_EXPIRED' }
   | { type: 'CLOSE'; reason: string };
+
+/** What causes each event of the chart, and where it comes from. */
+export const SERVER_SESSION_EVENTS: EventCatalogue = {
+  always: ALWAYS,
+  EPOCH_ADVANCED: {
+    origin: 'authenticated packet',
+    words: 'The tunnel moved to a newer epoch (an authenticated packet in it, or 30 s of sending)',
+  },
+  PEER_ROAMED: {
+    origin: 'authenticated packet',
+    words: 'A packet that authenticated came from a new address: the peer moved',
+  },
+  OFFLOAD: {
+    origin: 'this host',
+    words: 'The address pool is full and this is the least recently active tunnel',
+  },
+  TUNNEL_EXPIRED: {
+    origin: 'timer',
+    words:
+      'The maintenance sweep found no receive epoch left alive (nothing authenticated for 120 s)',
+  },
+  CLOSE: { origin: 'operator', words: 'The server stops' },
+};
 
 export interface ServerSessionContext {
   peer: string;

@@ -6,6 +6,35 @@
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { errorText } from './error-text.ts';
+import type { EventCatalogue } from './event-facts.ts';
+
+/** What causes each event of the chart, and where it comes from. */
+export const STATIC_KEY_DOWNLOAD_EVENTS: EventCatalogue = {
+  'done:level1': {
+    origin: 'key server',
+    words: 'Every level-1 block arrived and matched the hash in the pq1 name',
+  },
+  'error:level1': {
+    origin: 'key server',
+    words: 'Level 1 failed: blocks missing after the retries, or a block that does not verify',
+  },
+  'done:level2': {
+    origin: 'key server',
+    words: 'Every level-2 block arrived and matched its level-1 hash',
+  },
+  'error:level2': {
+    origin: 'key server',
+    words: 'Level 2 failed: blocks missing after the retries, or a block that does not verify',
+  },
+  'done:level3': {
+    origin: 'key server',
+    words: 'Every leaf of the static key arrived and matched its level-2 hash',
+  },
+  'error:level3': {
+    origin: 'key server',
+    words: 'The leaves failed: blocks missing after the retries, or a block that does not verify',
+  },
+};
 
 export interface DownloadContext {
   levelsDone: number;

@@ -14,8 +14,8 @@ import { toDot, toMermaid } from './text-formats.ts';
 
 export async function laidOutMachines(): Promise<{ graph: MachineGraph; layout: Layout }[]> {
   return Promise.all(
-    MACHINES.map(async ({ name, title, machine }) => {
-      const graph = machineGraph(name, title, machine);
+    MACHINES.map(async ({ name, title, machine, events }) => {
+      const graph = machineGraph(name, title, machine, events);
       return { graph, layout: await layoutGraph(graph) };
     }),
   );

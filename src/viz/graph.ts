@@ -4,6 +4,7 @@
  * its description cites. Transition keys match the model-based tests' coverage keys.
  */
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import type { EventCatalogue, EventOrigin } from '../actors/event-facts.ts';
 import { DYNAMIC_DELAYS } from './machines.ts';
 
 export interface GraphNode {
@@ -29,6 +30,13 @@ export interface GraphEdge {
   guard: string | null;
   actions: string[];
   delay: string | null;
+  /** The longest the timer runs (ms), for `after` transitions; null when unknown. */
+  delayAtMostMs: number | null;
+  /** The event as the machine's catalogue names it (`done:fetchEphemeralKey`, …). */
+  eventKey: string;
+  /** What causes it, from the catalogue (null: the catalogue does not say). */
+  origin: EventOrigin | null;
+  words: string;
 }
 
 export interface MachineGraph {
@@ -56,10 +64,27 @@ function actionNames(actions: readonly unknown[]): string[] {
     .filter((name) => name !== '' && !name.startsWith('xstate.'));
 }
 
-function describeDelay(machine: AnyStateMachine, name: string): string {
+function describeDelay(
+  machine: AnyStateMachine,
+  name: string,
+): { text: string; atMostMs: number | null } {
   const value = (machine.implementations.delays as Record<string, unknown>)[name];
-  if (typeof value === 'number') return value >= 1000 ? `${value / 1000} s` : `${value} ms`;
-  return DYNAMIC_DELAYS[name] ?? 'dynamic';
+  if (typeof value === 'number')
+    return { text: value >= 1000 ? `${value / 1000} s` : `${value} ms`, atMostMs: value };
+  const dynamic = DYNAMIC_DELAYS[name];
+  return dynamic === undefined
+    ? { text: 'dynamic', atMostMs: null }
+    : { text: dynamic.words, atMostMs: dynamic.atMostMs };
+}
+
+/** How a machine's event catalogue names an XState event type ('' = eventless). */
+export function eventKey(eventType: string): string {
+  if (eventType === '') return 'always';
+  const after = /^xstate\.after\.([^.]+)\./.exec(eventType);
+  if (after) return `after:${after[1]}`;
+  const outcome = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
+  if (outcome) return `${outcome[1]}:${outcome[2]}`;
+  return eventType;
 }
 
 function labelOf(eventType: string, delay: string | null): string {
@@ -84,7 +109,12 @@ export function transitionKey(sourceId: string, eventType: string, index: number
   return `${sourceId} --${eventType}#${index}`;
 }
 
-export function machineGraph(name: string, title: string, machine: AnyStateMachine): MachineGraph {
+export function machineGraph(
+  name: string,
+  title: string,
+  machine: AnyStateMachine,
+  events: EventCatalogue = {},
+): MachineGraph {
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const rootTransitions = machine.root.transitions.size + (machine.root.always?.length ?? 0);
@@ -138,6 +168,8 @@ export function machineGraph(name: string, title: string, machine: AnyStateMachi
       ).forEach((t, index) => {
         const delayName = typeof t.delay === 'string' ? t.delay : null;
         const delay = delayName === null ? null : describeDelay(machine, delayName);
+        const key = eventKey(eventType);
+        const facts = events[key];
         const guard =
           t.guard === undefined
             ? null
@@ -149,10 +181,14 @@ export function machineGraph(name: string, title: string, machine: AnyStateMachi
           source: node.id,
           targets: (t.target ?? []).map((target) => target.id),
           event: eventType,
-          label: labelOf(eventType, delay),
+          label: labelOf(eventType, delay?.text ?? null),
           guard,
           actions: actionNames(t.actions),
-          delay,
+          delay: delay?.text ?? null,
+          delayAtMostMs: delay?.atMostMs ?? null,
+          eventKey: key,
+          origin: facts?.origin ?? null,
+          words: facts?.words ?? '',
         });
       });
     }

@@ -1,12 +1,15 @@
 /**
  * The auditors' page: one self-contained HTML file (no network, no CDN) with every
- * machine drawn, tables of states and transitions with their PROTOCOL.md sections, and a
- * small script for the three dynamic views — coverage of the model-based tests, replay of
- * a recorded trace, and live sessions streamed from a running daemon or engine.
+ * machine drawn, tables of states and transitions with their PROTOCOL.md sections and
+ * what causes each event, the safety properties checked on each chart with their
+ * verdicts (a failing one's counterexample highlighted in the chart), and a small script
+ * for the three dynamic views — coverage of the model-based tests, replay of a recorded
+ * trace, and live sessions streamed from a running daemon or engine.
  */
 import type { MachineGraph } from './graph.ts';
 import { edgeLabelText, type Layout } from './layout.ts';
 import { PROTOCOL_TIMERS } from './machines.ts';
+import { checkProperties, type PropertyVerdict } from './properties.ts';
 import { escapeXml, toSvg } from './svg.ts';
 
 export interface PageData {
@@ -35,6 +38,8 @@ svg.chart .transition text.label { font-size: 11px; fill: #44516b; }
 svg.chart .transition.covered path { stroke: #2d6a4f; stroke-width: 2; }
 svg.chart .transition.uncovered path { stroke: #c0392b; stroke-dasharray: 5 4; }
 svg.chart .transition.taken path { stroke: #b07d00; stroke-width: 3; }
+svg.chart .transition.counterexample path { stroke: #c0392b; stroke-width: 3; }
+tr.fails td.verdict { color: #c0392b; font-weight: bold; } tr.holds td.verdict { color: #2d6a4f; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #dde; padding: 3px 8px; vertical-align: top; text-align: left; }
 details { margin: 8px 0; } .panel { background: #f3f5fa; padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
 #sessions td.state { font-weight: bold; } .muted { color: #6b7690; }
@@ -55,9 +60,21 @@ function transitionTable(graph: MachineGraph): string {
   const short = (id: string) => (id === graph.id ? '(any)' : id.slice(graph.id.length + 1));
   const rows = graph.edges.map(
     (e) =>
-      `<tr data-key="${escapeXml(e.key)}"><td>${escapeXml(short(e.source))}</td><td>${escapeXml(e.targets.map(short).join(', ') || '(stays)')}</td><td>${escapeXml(edgeLabelText(e))}</td><td>${escapeXml(e.delay ?? '')}</td></tr>`,
+      `<tr data-key="${escapeXml(e.key)}"><td>${escapeXml(short(e.source))}</td><td>${escapeXml(e.targets.map(short).join(', ') || '(stays)')}</td><td>${escapeXml(edgeLabelText(e))}</td><td>${escapeXml(e.words)}</td><td>${escapeXml(e.origin ?? '')}</td><td>${escapeXml(e.delay ?? '')}</td></tr>`,
   );
-  return `<table><tr><th>from</th><th>to</th><th>event [guard] / actions</th><th>timer</th></tr>${rows.join('')}</table>`;
+  return `<table><tr><th>from</th><th>to</th><th>event [guard] / actions</th><th>what causes it</th><th>comes from</th><th>timer</th></tr>${rows.join('')}</table>`;
+}
+
+function propertyTable(verdicts: readonly PropertyVerdict[]): string {
+  const rows = verdicts.map((v) => {
+    const example = v.counterexample;
+    const detail =
+      example === null
+        ? ''
+        : `${escapeXml(example.words)}${example.path.length > 0 ? `<br><small class="muted">${escapeXml(example.path.join(' → '))}</small>` : ''}`;
+    return `<tr class="${v.holds ? 'holds' : 'fails'}" data-property="${escapeXml(v.id)}"><td>${escapeXml(v.words)}</td><td class="verdict">${v.holds ? 'holds' : 'FAILS'}</td><td>${detail}</td></tr>`;
+  });
+  return `<table class="properties"><tr><th>property</th><th>verdict</th><th>counterexample</th></tr>${rows.join('')}</table>`;
 }
 
 const SCRIPT = `
@@ -65,6 +82,8 @@ const data = JSON.parse(document.getElementById('pqc-data').textContent);
 document.getElementById('fit').onchange = (event) => document.body.classList.toggle('fit', event.target.checked);
 const charts = new Map([...document.querySelectorAll('svg.chart')].map((svg) => [svg.dataset.machine, svg]));
 const machineIds = Object.fromEntries(data.machines.map((m) => [m.name, m.id]));
+for (const { machine, path } of data.counterexamples)
+  for (const key of path) charts.get(machine)?.querySelector(\`.transition[data-key="\${CSS.escape(key)}"]\`)?.classList.add('counterexample');
 
 function activeIds(machine, value) {
   const ids = [];
@@ -157,8 +176,12 @@ if (data.live) {
 `;
 
 export function renderPage(data: PageData): string {
+  const verdicts = checkProperties(data.machines.map((m) => m.graph));
   const embedded = {
     machines: data.machines.map((m) => ({ name: m.graph.name, id: m.graph.id })),
+    counterexamples: verdicts.flatMap((v) =>
+      v.counterexample === null ? [] : [{ machine: v.machine, path: v.counterexample.path }],
+    ),
     coverage: data.coverage,
     trace: data.trace,
     live: data.live === true,
@@ -169,6 +192,8 @@ export function renderPage(data: PageData): string {
 <p>${escapeXml(graph.description)}</p>
 <p class="muted" id="coverage-${graph.name}"></p>
 <div class="scroll">${toSvg(graph, layout)}</div>
+<div class="panel"><b>Safety properties</b> <span class="muted">(checked on this chart: <code>pqconnect viz --check</code>)</span>
+${propertyTable(verdicts.filter((v) => v.machine === graph.name))}</div>
 <details><summary>States</summary>${stateTable(graph)}</details>
 <details><summary>Transitions</summary>${transitionTable(graph)}</details>`,
   );

@@ -4,7 +4,7 @@
  * state and follows it from handshaking to established. Saves a screenshot.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,9 @@ import { clientSessionMachine } from '../../src/actors/client-session.ts';
 import type { SessionTransition } from '../../src/engine/session-events.ts';
 import { exportCharts } from '../../src/viz/export.ts';
 import { machineGraph } from '../../src/viz/graph.ts';
+import { layoutGraph } from '../../src/viz/layout.ts';
+import { MACHINES } from '../../src/viz/machines.ts';
+import { renderPage } from '../../src/viz/page.ts';
 import { discover } from '../support/engine-flows.ts';
 import { createPair, SERVER_ADDRESS } from '../support/engine-harness.ts';
 import { liveServerFor } from '../support/live-pair.ts';
@@ -59,6 +62,41 @@ describe('visualizer in a browser', {
       .locator('svg[data-machine=clientSession] g[data-state="clientSession.established"] rect')
       .boundingBox();
     assert.ok(box !== null && box.width > 0, 'established is drawn with a size');
+    await page.close();
+  });
+
+  it('shows each property with its verdict, and draws a failing one’s counterexample', async () => {
+    const { name, title, machine, events } = MACHINES[0]!;
+    const graph = machineGraph(name, title, machine, events);
+    // Broken on purpose: a FAILURE_NOTICE while probing fails the session.
+    const broken = structuredClone(graph);
+    const notice = broken.edges.find(
+      (e) => e.source === 'clientSession.established.probing' && e.event === 'FAILURE_NOTICE',
+    )!;
+    notice.targets = ['clientSession.failing'];
+    const dir = tempDir('viz-properties');
+    const file = join(dir, 'index.html');
+    writeFileSync(
+      file,
+      renderPage({ machines: [{ graph: broken, layout: await layoutGraph(broken) }] }),
+    );
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`);
+    const verdicts = await page
+      .locator('table.properties tr[data-property]')
+      .evaluateAll((rows) =>
+        rows.map(
+          (r) =>
+            `${(r as HTMLElement).dataset.property} ${r.querySelector('.verdict')?.textContent}`,
+        ),
+      );
+    assert.ok(verdicts.includes('no-fallback-from-the-network-alone FAILS'), verdicts.join('; '));
+    assert.ok(verdicts.includes('strict-never-falls-back holds'), verdicts.join('; '));
+    const highlighted = await page
+      .locator('svg[data-machine=clientSession] g.transition.counterexample')
+      .evaluateAll((edges) => edges.map((e) => (e as HTMLElement).dataset.key));
+    assert.ok(highlighted.includes(notice.key), `${notice.key} in ${highlighted}`);
+    assert.ok(highlighted.includes('clientSession.failing --#2'), 'and failing → fallback');
     await page.close();
   });
 

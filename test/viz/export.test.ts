@@ -50,6 +50,8 @@ describe('state-chart export', () => {
       /<script src=|<link |<img |url\((?!#)|(?:src|href)="https?:/,
       'self-contained',
     );
+    assert.ok(page.includes('data-property="no-fallback-from-the-network-alone"'));
+    assert.doesNotMatch(page, /<tr class="fails"/, 'every property holds on the page');
     for (const { name } of MACHINES) {
       const json = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as {
         graph: MachineGraph;
