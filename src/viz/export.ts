@@ -1,7 +1,7 @@
 /**
  * `pqconnect viz --out DIR`: writes the auditors' page (index.html, self-contained) and,
- * for every machine, its Mermaid text (.mmd), Graphviz DOT (.dot) and JSON definition
- * (.json: XState's toJSON() plus the graph with PROTOCOL.md sections).
+ * for every machine, its Mermaid text (.mmd), Graphviz DOT (.dot), W3C SCXML (.scxml) and
+ * JSON definition (.json: XState's toJSON() plus the graph with PROTOCOL.md sections).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { type MachineGraph, machineGraph } from './graph.ts';
 import { type Layout, layoutGraph } from './layout.ts';
 import { MACHINES } from './machines.ts';
 import { renderPage } from './page.ts';
+import { toScxml } from './scxml.ts';
 import { toDot, toMermaid } from './text-formats.ts';
 
 export async function laidOutMachines(): Promise<{ graph: MachineGraph; layout: Layout }[]> {
@@ -36,6 +37,7 @@ export async function exportCharts(
     const definition = MACHINES.find((m) => m.name === graph.name)!.machine;
     await write(`${graph.name}.mmd`, toMermaid(graph));
     await write(`${graph.name}.dot`, toDot(graph));
+    await write(`${graph.name}.scxml`, toScxml(graph));
     await write(
       `${graph.name}.json`,
       `${JSON.stringify({ definition: definition.toJSON(), graph }, null, 2)}\n`,

@@ -59,6 +59,8 @@ describe('state-chart export', () => {
       };
       const mermaid = await readFile(join(dir, `${name}.mmd`), 'utf8');
       const dot = await readFile(join(dir, `${name}.dot`), 'utf8');
+      const scxml = await readFile(join(dir, `${name}.scxml`), 'utf8');
+      assert.match(scxml, /<scxml xmlns="http:\/\/www\.w3\.org\/2005\/07\/scxml"/);
       assert.ok(JSON.stringify(json.definition).length > 100);
       for (const node of json.graph.nodes) {
         assert.ok(page.includes(`data-state="${node.id}"`), `page: ${node.id}`);
