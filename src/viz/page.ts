@@ -42,7 +42,7 @@ svg.chart .transition.counterexample path { stroke: #c0392b; stroke-width: 3; }
 tr.fails td.verdict { color: #c0392b; font-weight: bold; } tr.holds td.verdict { color: #2d6a4f; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #dde; padding: 3px 8px; vertical-align: top; text-align: left; }
 details { margin: 8px 0; } .panel { background: #f3f5fa; padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
-#sessions td.state { font-weight: bold; } .muted { color: #6b7690; }
+#sessions td.state { font-weight: bold; } .muted { color: #6b7690; } #sessions tr.shown { background: #fff6d6; }
 body.fit svg.chart { max-width: 100%; height: auto; }
 `;
 
@@ -95,11 +95,32 @@ function activeIds(machine, value) {
   return ids;
 }
 
-function highlight(machine, value) {
+const previous = new Map();
+/** The transition a step took: from a state active before, on its event (or eventless,
+ * when the event moved an actor and the chart went on by itself), into the new states. */
+function takenEdge(machine, before, after, event) {
+  const edges = data.edges[machine] || [];
+  const from = new Set([machineIds[machine], ...before]);
+  const lands = (e) => e.targets.every((t) => after.has(t));
+  return edges.find((e) => from.has(e.source) && e.event === event && lands(e))
+    || edges.find((e) => from.has(e.source) && e.event === '' && e.targets.length > 0 && lands(e))
+    || null;
+}
+
+/** Shows a machine's states; given the event, also the transition that led there (and
+ * scrolls the chart to it). Returns that transition, or null. */
+function highlight(machine, value, event, scope) {
   const svg = charts.get(machine);
-  if (!svg) return;
+  if (!svg) return null;
   const ids = new Set(activeIds(machine, value));
+  const key = scope === undefined ? machine : machine + ' ' + scope;
+  const edge = event === undefined ? null : takenEdge(machine, previous.get(key) || [], ids, event);
+  previous.set(key, [...ids]);
   for (const g of svg.querySelectorAll('g.state')) g.classList.toggle('active', ids.has(g.dataset.state));
+  for (const g of svg.querySelectorAll('g.transition')) g.classList.toggle('taken', edge !== null && g.dataset.key === edge.key);
+  const target = (edge && svg.querySelector('g.transition.taken')) || [...svg.querySelectorAll('g.state.active')].pop();
+  target?.scrollIntoView({ block: 'center', inline: 'center' });
+  return edge;
 }
 
 if (data.coverage) {
@@ -124,8 +145,14 @@ let trace = data.trace || [];
 let step = -1;
 function showStep() {
   const entry = trace[step];
-  document.getElementById('trace-position').textContent = trace.length === 0 ? 'no trace loaded' : (step + 1) + ' / ' + trace.length + (entry ? ': ' + entry.machine + ' ' + entry.sessionId.slice(0, 12) + ' → ' + JSON.stringify(entry.state) + ' on ' + entry.event : '');
-  if (entry) highlight(entry.machine, entry.state);
+  let taken = null;
+  if (entry) {
+    // The states before this step: the same session's previous entry in the trace.
+    const before = trace.slice(0, step).reverse().find((t) => t.sessionId === entry.sessionId);
+    previous.set(entry.machine + ' replay', before ? activeIds(before.machine, before.state) : []);
+    taken = highlight(entry.machine, entry.state, entry.event, 'replay');
+  }
+  document.getElementById('trace-position').textContent = trace.length === 0 ? 'no trace loaded' : (step + 1) + ' / ' + trace.length + (entry ? ': ' + entry.machine + ' ' + entry.sessionId.slice(0, 12) + ' → ' + JSON.stringify(entry.state) + ' on ' + (taken ? taken.label + ' — ' + taken.words : entry.event) : '');
 }
 document.getElementById('trace-next').onclick = () => { if (step < trace.length - 1) { step++; showStep(); } };
 document.getElementById('trace-prev').onclick = () => { if (step > 0) { step--; showStep(); } };
@@ -139,7 +166,10 @@ showStep();
 if (data.live) {
   document.getElementById('live').hidden = false;
   const sessions = new Map();
-  let selected = null;
+  /** The session the charts show: the most recently active one, unless a row was clicked. */
+  let pinned = null;
+  const follow = document.getElementById('follow');
+  follow.onchange = () => { if (follow.checked) pinned = null; };
   const render = () => {
     const body = document.getElementById('sessions-body');
     body.innerHTML = '';
@@ -150,17 +180,19 @@ if (data.live) {
       for (const [cls, text] of [['', s.machine], ['', s.name], ['state', JSON.stringify(s.state)], ['muted', recent]]) {
         const cell = document.createElement('td'); cell.className = cls; cell.textContent = text; cell.style.whiteSpace = 'pre'; row.append(cell);
       }
-      row.onclick = () => { selected = id; highlight(s.machine, s.state); };
+      row.classList.toggle('shown', id === (pinned || latest));
+      row.onclick = () => { pinned = id; follow.checked = false; highlight(s.machine, s.state); render(); };
       body.append(row);
     }
   };
+  let latest = null;
   const source = new EventSource('/events');
   source.onmessage = (message) => {
     const t = JSON.parse(message.data);
     const s = sessions.get(t.sessionId) || { machine: t.machine, name: (t.context && t.context.name) || t.sessionId.slice(0, 16), history: [] };
     s.state = t.state; s.history.push(t); if (s.history.length > 50) s.history.shift();
     sessions.set(t.sessionId, s);
-    if (selected === null || selected === t.sessionId) { selected = t.sessionId; highlight(t.machine, t.state); }
+    if (pinned === null || pinned === t.sessionId) { latest = t.sessionId; highlight(t.machine, t.state, t.event, t.sessionId); }
     document.getElementById('live-status').textContent = 'connected; last transition ' + new Date(t.at).toLocaleTimeString();
     render();
   };
@@ -179,6 +211,19 @@ export function renderPage(data: PageData): string {
   const verdicts = checkProperties(data.machines.map((m) => m.graph));
   const embedded = {
     machines: data.machines.map((m) => ({ name: m.graph.name, id: m.graph.id })),
+    edges: Object.fromEntries(
+      data.machines.map(({ graph }) => [
+        graph.name,
+        graph.edges.map(({ key, source, event, targets, label, words }) => ({
+          key,
+          source,
+          event,
+          targets,
+          label,
+          words,
+        })),
+      ]),
+    ),
     counterexamples: verdicts.flatMap((v) =>
       v.counterexample === null ? [] : [{ machine: v.machine, path: v.counterexample.path }],
     ),
@@ -208,6 +253,7 @@ PROTOCOL.md section it implements. States tagged <b>seal</b>, <b>queue</b> or <b
 session's packets; untagged states drop them.</p>
 <div class="panel"><b>Protocol timers</b><ul>${PROTOCOL_TIMERS.map((t) => `<li>${escapeXml(t)}</li>`).join('')}</ul></div>
 <div class="panel" id="live" hidden><b>Live sessions</b> <span id="live-status" class="muted">connecting…</span>
+<label><input type="checkbox" id="follow" checked> follow the most recently active session</label>
 <table id="sessions"><thead><tr><th>machine</th><th>session</th><th>state</th><th>recent transitions</th></tr></thead><tbody id="sessions-body"></tbody></table>
 <details><summary>Counters (packets, bytes, drops by reason)</summary><pre id="counters"></pre></details></div>
 <div class="panel"><b>Trace replay</b> <input type="file" id="trace-file" accept=".jsonl,.json,.txt">

@@ -33,13 +33,20 @@ export function toSvg(graph: MachineGraph, layout: Layout): string {
       '</g>',
     );
   }
+  const edgesByKey = new Map(graph.edges.map((e) => [e.key, e]));
   for (const edge of layout.edges) {
     if (edge.points.length < 2) continue;
+    const facts = edgesByKey.get(edge.key);
+    // What causes the event, where it comes from, and the raw XState name for developers.
+    const title =
+      facts === undefined
+        ? ''
+        : `<title>${escapeXml([facts.words, facts.origin === null ? '' : `from: ${facts.origin}`, `XState: ${facts.event || '(eventless)'}`].filter(Boolean).join('\n'))}</title>`;
     const d = edge.points
       .map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`)
       .join(' ');
     parts.push(
-      `<g class="transition" data-key="${escapeXml(edge.key)}"><path d="${d}" marker-end="url(#arrow)"/>`,
+      `<g class="transition" data-key="${escapeXml(edge.key)}">${title}<path d="${d}" marker-end="url(#arrow)"/>`,
     );
     if (edge.label) {
       parts.push(

@@ -122,6 +122,7 @@ describe('visualizer in a browser', {
       await page.locator('svg[data-machine=clientSession] g.transition.covered').count(),
       5,
     );
+    const takenPerStep: { event: string; taken: (string | undefined)[] }[] = [];
     for (const [index, step] of trace.entries()) {
       await page.click('#trace-next');
       const active = await page
@@ -134,6 +135,20 @@ describe('visualizer in a browser', {
       assert.ok(
         active.includes(`clientSession.${leaf}`),
         `step ${index}: ${JSON.stringify(step.state)} not highlighted (${active})`,
+      );
+      const taken = await page
+        .locator('svg[data-machine=clientSession] g.transition.taken')
+        .evaluateAll((edges) => edges.map((e) => (e as HTMLElement).dataset.key));
+      takenPerStep.push({ event: step.event, taken });
+    }
+    // Every step after the first is drawn as the transition it took, into the new state.
+    for (const [index, { event, taken }] of takenPerStep.entries()) {
+      if (index === 0) continue;
+      assert.equal(taken.length, 1, `step ${index} (${event}): one transition taken`);
+      const edge = graph.edges.find((e) => e.key === taken[0])!;
+      assert.ok(
+        edge.event === event || edge.event === '',
+        `step ${index}: ${taken[0]} on ${event}`,
       );
     }
     assert.match(
@@ -169,6 +184,11 @@ describe('visualizer in a browser', {
       ),
     );
     assert.deepEqual(await active(), ['clientSession.established', 'clientSession.established.up']);
+    const taken = await page
+      .locator('svg[data-machine=clientSession] g.transition.taken')
+      .evaluateAll((edges) => edges.map((e) => (e as HTMLElement).dataset.key));
+    assert.deepEqual(taken, ['clientSession.handshaking --HANDSHAKE_CONFIRMED#0']);
+    assert.equal(await page.locator('#sessions-body tr.shown').count(), 1, 'the followed session');
     const row = await page.locator('#sessions-body tr').first().textContent();
     assert.match(row ?? '', /established/);
     mkdirSync(OUTPUT, { recursive: true });

@@ -51,6 +51,11 @@ describe('state-chart export', () => {
       'self-contained',
     );
     assert.ok(page.includes('data-property="no-fallback-from-the-network-alone"'));
+    assert.match(
+      page,
+      /data-key="clientSession.fetchingEphemeralKey --xstate.error.actor.fetchEphemeralKey#0"><title>The key server did not answer in time[^<]*\nfrom: key server\nXState: xstate.error.actor.fetchEphemeralKey<\/title>/,
+      'a transition says on hover what causes it',
+    );
     assert.doesNotMatch(page, /<tr class="fails"/, 'every property holds on the page');
     for (const { name } of MACHINES) {
       const json = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as {
