@@ -9,6 +9,7 @@
 import type { MachineGraph } from './graph.ts';
 import { edgeLabelText, type Layout } from './layout.ts';
 import { PROTOCOL_TIMERS } from './machines.ts';
+import { ZOOM_SCRIPT, ZOOM_STYLE } from './page-zoom.ts';
 import { checkProperties, type PropertyVerdict } from './properties.ts';
 import { escapeXml, toSvg } from './svg.ts';
 
@@ -43,7 +44,6 @@ tr.fails td.verdict { color: #c0392b; font-weight: bold; } tr.holds td.verdict {
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #dde; padding: 3px 8px; vertical-align: top; text-align: left; }
 details { margin: 8px 0; } .panel { background: #f3f5fa; padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
 #sessions td.state { font-weight: bold; } .muted { color: #6b7690; } #sessions tr.shown { background: #fff6d6; }
-body.fit svg.chart { max-width: 100%; height: auto; }
 `;
 
 function stateTable(graph: MachineGraph): string {
@@ -79,7 +79,6 @@ function propertyTable(verdicts: readonly PropertyVerdict[]): string {
 
 const SCRIPT = `
 const data = JSON.parse(document.getElementById('pqc-data').textContent);
-document.getElementById('fit').onchange = (event) => document.body.classList.toggle('fit', event.target.checked);
 const charts = new Map([...document.querySelectorAll('svg.chart')].map((svg) => [svg.dataset.machine, svg]));
 const machineIds = Object.fromEntries(data.machines.map((m) => [m.name, m.id]));
 for (const { machine, path } of data.counterexamples)
@@ -236,7 +235,7 @@ export function renderPage(data: PageData): string {
 <h2 id="${graph.name}">${escapeXml(graph.title)} <small class="muted">(${escapeXml(graph.id)})</small></h2>
 <p>${escapeXml(graph.description)}</p>
 <p class="muted" id="coverage-${graph.name}"></p>
-<div class="scroll">${toSvg(graph, layout)}</div>
+<div class="viewport"><div class="scroll">${toSvg(graph, layout)}</div></div>
 <div class="panel"><b>Safety properties</b> <span class="muted">(checked on this chart: <code>pqconnect viz --check</code>)</span>
 ${propertyTable(verdicts.filter((v) => v.machine === graph.name))}</div>
 <details><summary>States</summary>${stateTable(graph)}</details>
@@ -245,7 +244,7 @@ ${propertyTable(verdicts.filter((v) => v.machine === graph.name))}</div>
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>PQConnect state charts</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'">
-<style>${STYLE}</style></head>
+<style>${STYLE}${ZOOM_STYLE}</style></head>
 <body>
 <h1>PQConnect state charts</h1>
 <p>Every state machine of this PQConnect implementation, drawn from its definition. Hover a state for its description and the
@@ -258,11 +257,10 @@ session's packets; untagged states drop them.</p>
 <details><summary>Counters (packets, bytes, drops by reason)</summary><pre id="counters"></pre></details></div>
 <div class="panel"><b>Trace replay</b> <input type="file" id="trace-file" accept=".jsonl,.json,.txt">
 <button id="trace-prev">◀ previous</button> <button id="trace-next">next ▶</button> <span id="trace-position"></span></div>
-<label><input type="checkbox" id="fit"> fit the charts to the window</label>
 <nav>${data.machines.map((m) => `<a href="#${m.graph.name}">${escapeXml(m.graph.title)}</a>`).join(' · ')}</nav>
 ${sections.join('\n')}
 <script type="application/json" id="pqc-data">${JSON.stringify(embedded).replace(/</g, '\\u003c')}</script>
-<script>${SCRIPT}</script>
+<script>${SCRIPT}${ZOOM_SCRIPT}</script>
 </body></html>
 `;
 }

@@ -65,6 +65,79 @@ describe('visualizer in a browser', {
     await page.close();
   });
 
+  it('zooms with the wheel and keys, pans by dragging, has a minimap, and keeps labels apart and legible', async () => {
+    const dir = tempDir('viz-zoom');
+    await exportCharts(dir);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`file://${join(dir, 'index.html')}`);
+    const chart = 'svg[data-machine=clientSession]';
+    const scroll = page.locator('.scroll', { has: page.locator(chart) });
+    const zoom = async () => Number(await page.locator(chart).getAttribute('data-zoom'));
+    const width = async () => (await page.locator(chart).boundingBox())!.width;
+    assert.equal(await zoom(), 1);
+    const fullWidth = await width();
+    // Labels at 100 %: at least 11 px, none over another or over a state they are not in.
+    const overlaps = await page.evaluate(`(() => {
+      const svg = document.querySelector('${chart}');
+      const labels = [...svg.querySelectorAll('text.label')];
+      const boxes = labels.map((t) => t.getBoundingClientRect());
+      const states = [...svg.querySelectorAll('g.state')].map((g) => ({ compound: g.classList.contains('compound'), box: g.querySelector('rect').getBoundingClientRect() }));
+      const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      const inside = (a, b) => a.left >= b.left && a.top >= b.top && a.right <= b.right && a.bottom <= b.bottom;
+      const found = [];
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) if (hit(boxes[i], boxes[j])) found.push(labels[i].textContent + ' / ' + labels[j].textContent);
+        for (const s of states) if (!(s.compound && inside(boxes[i], s.box)) && hit(boxes[i], s.box)) found.push(labels[i].textContent + ' / a state');
+      }
+      const smallest = Math.min(...labels.map((t) => parseFloat(getComputedStyle(t).fontSize)));
+      return { found, smallest, count: labels.length };
+    })()`);
+    const { found, smallest, count } = overlaps as {
+      found: string[];
+      smallest: number;
+      count: number;
+    };
+    assert.ok(count > 30, 'the client chart has its labels');
+    assert.deepEqual(found, [], 'no label overlaps another label or a state');
+    assert.ok(smallest >= 11, `labels are ${smallest} px`);
+    // Wheel over the chart zooms out; + zooms in; 0 goes back to 100 %.
+    const box = (await scroll.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, 200);
+    assert.ok((await zoom()) < 1, 'the wheel zoomed out');
+    assert.ok((await width()) < fullWidth);
+    await scroll.focus();
+    await page.keyboard.press('+');
+    await page.keyboard.press('+');
+    assert.ok((await zoom()) > 1, '+ zoomed in');
+    await page.keyboard.press('0');
+    assert.equal(await zoom(), 1);
+    // Drag pans; the arrow keys pan; the minimap's frame follows and a click there moves the view.
+    const left = async () => scroll.evaluate((e) => e.scrollLeft);
+    await page.mouse.move(box.x + box.width - 50, box.y + 100);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 50, box.y + 100, { steps: 5 });
+    await page.mouse.up();
+    const dragged = await left();
+    assert.ok(dragged > 500, `dragged to ${dragged}`);
+    await page.keyboard.press('ArrowLeft');
+    assert.ok((await left()) < dragged, 'ArrowLeft panned');
+    const minimap = page.locator('.viewport', { has: page.locator(chart) }).locator('.minimap');
+    const frameLeft = async () =>
+      minimap.locator('.frame').evaluate((e) => Number.parseFloat((e as HTMLElement).style.left));
+    const mapBox = (await minimap.boundingBox())!;
+    await page.mouse.click(mapBox.x + 5, mapBox.y + mapBox.height / 2);
+    assert.equal(await left(), 0, 'a click at the minimap’s left edge shows the chart’s left');
+    assert.equal(await frameLeft(), 0);
+    await page.mouse.click(mapBox.x + mapBox.width - 5, mapBox.y + mapBox.height / 2);
+    assert.ok((await left()) > 1000 && (await frameLeft()) > 0, 'and its right edge the right');
+    mkdirSync(OUTPUT, { recursive: true });
+    await page
+      .locator('.viewport', { has: page.locator(chart) })
+      .screenshot({ path: join(OUTPUT, 'viz-client-chart.png') });
+    await page.close();
+  });
+
   it('shows each property with its verdict, and draws a failing one’s counterexample', async () => {
     const { name, title, machine, events } = MACHINES[0]!;
     const graph = machineGraph(name, title, machine, events);
