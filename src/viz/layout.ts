@@ -28,12 +28,24 @@ export interface LaidOutEdge {
   label: (Box & { text: string }) | null;
 }
 
+/** A UML initial pseudo-state: a dot in `parent` (null: the machine) whose arrow points
+ * at the state the parent starts in. */
+export interface InitialMarker extends Box {
+  parent: string | null;
+  target: string;
+  points: { x: number; y: number }[];
+}
+
 export interface Layout {
   width: number;
   height: number;
   nodes: LaidOutNode[];
   edges: LaidOutEdge[];
+  initials: InitialMarker[];
 }
+
+const MARKER_PREFIX = 'initial:';
+const MARKER_SIZE = 14;
 
 const CHAR_WIDTH = 6.6;
 const LINE_HEIGHT = 14;
@@ -111,6 +123,17 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
       delete node.height;
     }
   }
+  // An initial pseudo-state in every parent with an initial child, laid out like a state
+  // (so ELK keeps it clear of the others) with an unlabelled edge to that child.
+  const initialTargets = new Map<string, string>();
+  for (const node of graph.nodes.filter((n) => n.initial)) {
+    const parentKey = node.parent ?? '';
+    const markerId = `${MARKER_PREFIX}${parentKey}`;
+    initialTargets.set(markerId, node.id);
+    const holder = node.parent === null ? root : elkNodes.get(node.parent)!;
+    holder.children!.push({ id: markerId, width: MARKER_SIZE, height: MARKER_SIZE });
+    holder.edges!.push({ id: `${markerId}->`, sources: [markerId], targets: [node.id] });
+  }
   const edgeMeta = new Map<string, { key: string; source: string; target: string; text: string }>();
   let count = 0;
   for (const edge of graph.edges) {
@@ -132,11 +155,17 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
   const absolute = new Map<string, { x: number; y: number }>();
   const nodes: LaidOutNode[] = [];
   const edges: LaidOutEdge[] = [];
+  const initials: InitialMarker[] = [];
+  const markerBoxes = new Map<string, Box>();
   const walk = (node: ElkNode, offsetX: number, offsetY: number) => {
     for (const child of node.children ?? []) {
       const x = offsetX + (child.x ?? 0);
       const y = offsetY + (child.y ?? 0);
       absolute.set(child.id, { x, y });
+      if (child.id.startsWith(MARKER_PREFIX)) {
+        markerBoxes.set(child.id, { x, y, width: MARKER_SIZE, height: MARKER_SIZE });
+        continue;
+      }
       nodes.push({
         id: child.id,
         x,
@@ -149,12 +178,23 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
     }
     const base = node.id === '__root' ? { x: 0, y: 0 } : absolute.get(node.id)!;
     for (const edge of (node.edges ?? []) as ElkExtendedEdge[]) {
-      const meta = edgeMeta.get(edge.id)!;
       const points = (edge.sections ?? []).flatMap((s) => [
         s.startPoint,
         ...(s.bendPoints ?? []),
         s.endPoint,
       ]);
+      const markerId = edge.sources[0]!;
+      const initialTarget = initialTargets.get(markerId);
+      if (initialTarget !== undefined) {
+        initials.push({
+          ...markerBoxes.get(markerId)!,
+          parent: markerId === MARKER_PREFIX ? null : markerId.slice(MARKER_PREFIX.length),
+          target: initialTarget,
+          points: points.map((p) => ({ x: base.x + p.x, y: base.y + p.y })),
+        });
+        continue;
+      }
+      const meta = edgeMeta.get(edge.id)!;
       const label = edge.labels?.[0];
       edges.push({
         id: edge.id,
@@ -176,5 +216,5 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
     }
   };
   walk(result, 0, 0);
-  return { width: result.width ?? 0, height: result.height ?? 0, nodes, edges };
+  return { width: result.width ?? 0, height: result.height ?? 0, nodes, edges, initials };
 }

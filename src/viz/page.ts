@@ -32,6 +32,8 @@ svg.chart .state rect { fill: #fff; stroke: #5b6b8c; stroke-width: 1.5; }
 svg.chart .state.compound > rect, svg.chart .state.parallel > rect { fill: #eef1f8; }
 svg.chart .state.any rect { fill: #f6f6f6; stroke-dasharray: 4 3; }
 svg.chart .state.initial rect { stroke: #2d6a4f; }
+svg.chart .state.final rect.inner { fill: none; }
+svg.chart .pseudo.initial circle { fill: #1d2433; } svg.chart .pseudo.initial path { fill: none; stroke: #1d2433; stroke-width: 1.5; }
 svg.chart .state.active rect { fill: #ffe08a; stroke: #b07d00; stroke-width: 3; }
 svg.chart .transition path { fill: none; stroke: #7a869a; stroke-width: 1.2; }
 svg.chart marker path { fill: #7a869a; }

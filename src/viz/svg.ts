@@ -28,9 +28,22 @@ export function toSvg(graph: MachineGraph, layout: Layout): string {
       .join('\n');
     parts.push(
       `<g class="${classes}" data-state="${escapeXml(node.id)}"><title>${escapeXml(title)}</title>`,
-      `<rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" rx="10"${node.type === 'final' ? ' stroke-width="3"' : ''}/>`,
+      `<rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" rx="10"/>`,
+      // A final state has a double border (UML's bull's-eye for a named state).
+      node.type === 'final'
+        ? `<rect class="inner" x="${box.x + 3}" y="${box.y + 3}" width="${box.width - 6}" height="${box.height - 6}" rx="7"/>`
+        : '',
       `<text x="${box.x + (box.compound ? 10 : box.width / 2)}" y="${box.y + (box.compound ? 18 : box.height / 2 + 4)}"${box.compound ? '' : ' text-anchor="middle"'}>${escapeXml(node.key)}</text>`,
       '</g>',
+    );
+  }
+  for (const initial of layout.initials) {
+    const d = initial.points
+      .map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`)
+      .join(' ');
+    const r = initial.width / 2;
+    parts.push(
+      `<g class="pseudo initial" data-initial-of="${escapeXml(initial.target)}"><title>${escapeXml(`starts in ${initial.target}`)}</title><circle cx="${initial.x + r}" cy="${initial.y + r}" r="${r - 1}"/><path d="${d}" marker-end="url(#arrow)"/></g>`,
     );
   }
   const edgesByKey = new Map(graph.edges.map((e) => [e.key, e]));

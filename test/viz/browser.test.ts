@@ -62,6 +62,36 @@ describe('visualizer in a browser', {
       .locator('svg[data-machine=clientSession] g[data-state="clientSession.established"] rect')
       .boundingBox();
     assert.ok(box !== null && box.width > 0, 'established is drawn with a size');
+    // UML notation: an initial pseudo-state (a dot with an arrow) for the machine and for
+    // every compound state, pointing at the state it starts in; final states double-bordered.
+    const graph = machineGraph('clientSession', 'Client session', clientSessionMachine);
+    for (const start of graph.nodes.filter((n) => n.initial)) {
+      const marker = page.locator(
+        `svg[data-machine=clientSession] g.pseudo.initial[data-initial-of="${start.id}"]`,
+      );
+      assert.equal(await marker.count(), 1, `an initial marker for ${start.id}`);
+      const arrowEnd = await marker.locator('path').evaluate((path) => {
+        const p = path as SVGPathElement;
+        const end = p.getPointAtLength(p.getTotalLength());
+        return { x: end.x, y: end.y };
+      });
+      const target = await page
+        .locator(`svg[data-machine=clientSession] g[data-state="${start.id}"] > rect`)
+        .evaluate((rect) => {
+          const { x, y, width, height } = (rect as SVGRectElement).getBBox();
+          return { x, y, width, height };
+        });
+      const near = (v: number, lo: number, hi: number) => v >= lo - 2 && v <= hi + 2;
+      assert.ok(
+        near(arrowEnd.x, target.x, target.x + target.width) &&
+          near(arrowEnd.y, target.y, target.y + target.height),
+        `the arrow of ${start.id}'s marker ends at its box`,
+      );
+    }
+    assert.equal(
+      await page.locator('svg[data-machine=clientSession] g.state.final rect.inner').count(),
+      graph.nodes.filter((n) => n.type === 'final').length,
+    );
     await page.close();
   });
 
