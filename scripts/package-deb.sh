@@ -33,6 +33,7 @@ for unit in systemd/*.service; do
   sed 's|@PREFIX@|/usr/lib/pqconnect|g' "$unit" > "$stage/usr/lib/systemd/system/$(basename "$unit")"
 done
 cp README.md "$stage/usr/share/doc/pqconnect/README.md"
+cp docs/protocol.md "$stage/usr/share/doc/pqconnect/protocol.md"
 for script in postinst prerm postrm; do
   install -m 0755 "packaging/debian/$script" "$stage/DEBIAN/$script"
 done

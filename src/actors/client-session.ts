@@ -1,6 +1,6 @@
 /**
  * Client peer session (control plane of one PQConnect server as seen by a client). From
- * discovery in DNS (PROTOCOL.md §7) through port lookup (§3), static-key download (§2,
+ * discovery in DNS (protocol.md §7) through port lookup (§3), static-key download (§2,
  * §4), ephemeral-key fetch (§4) and the 0-RTT handshake (§5) to an established tunnel
  * (§6) that rekeys with every epoch, expires when idle and is re-established from cached
  * keys on demand. Failure after bounded retries leads to plain fallback — or, for strict
@@ -276,7 +276,7 @@ export const clientSessionMachine = setup({
   initial: 'discovered',
   states: {
     discovered: {
-      description: 'PROTOCOL.md §7: a pq1 announcement seen in a DNS answer; packets wait',
+      description: 'protocol.md §7: a pq1 announcement seen in a DNS answer; packets wait',
       tags: ['queue'],
       always: [
         { guard: 'needsPorts', target: 'resolvingPorts' },
@@ -286,7 +286,7 @@ export const clientSessionMachine = setup({
     },
     resolvingPorts: {
       description:
-        'PROTOCOL.md §3: TXT records of the pq1 name for the crypto and key ports (defaults if absent)',
+        'protocol.md §3: TXT records of the pq1 name for the crypto and key ports (defaults if absent)',
       tags: ['queue'],
       invoke: {
         id: 'resolvePorts',
@@ -307,7 +307,7 @@ export const clientSessionMachine = setup({
     },
     fetchingStaticKey: {
       description:
-        'PROTOCOL.md §2/§4: download and verify the server key tree (once per server); nodes that do not verify are dropped and counted',
+        'protocol.md §2/§4: download and verify the server key tree (once per server); nodes that do not verify are dropped and counted',
       tags: ['queue'],
       invoke: {
         id: 'staticKeyDownload',
@@ -324,7 +324,7 @@ export const clientSessionMachine = setup({
     },
     fetchingEphemeralKey: {
       description:
-        "PROTOCOL.md §4: the current 30 s slot's sntrup761 and X25519 public keys; 4 requests over 7.5 s, failing only if none is answered",
+        "protocol.md §4: the current 30 s slot's sntrup761 and X25519 public keys; 4 requests over 7.5 s, failing only if none is answered",
       tags: ['queue'],
       invoke: {
         id: 'fetchEphemeralKey',
@@ -338,7 +338,7 @@ export const clientSessionMachine = setup({
     },
     handshaking: {
       description:
-        'PROTOCOL.md §5: 0-RTT handshake from a precomputed McEliece ciphertext; confirmed only by an authenticated tunnel packet',
+        'protocol.md §5: 0-RTT handshake from a precomputed McEliece ciphertext; confirmed only by an authenticated tunnel packet',
       initial: 'sending',
       entry: ['countHandshakeAttempt'],
       after: {
@@ -387,7 +387,7 @@ export const clientSessionMachine = setup({
     },
     established: {
       description:
-        'PROTOCOL.md §6: tunnel up; keepalives while in use; epochs older than 120 s erased; liveness checked every second',
+        'protocol.md §6: tunnel up; keepalives while in use; epochs older than 120 s erased; liveness checked every second',
       tags: ['seal'],
       initial: 'up',
       states: {
@@ -433,7 +433,7 @@ export const clientSessionMachine = setup({
     },
     rekeying: {
       description:
-        'PROTOCOL.md §6: an epoch advanced on either side; keys of old epochs erased on schedule',
+        'protocol.md §6: an epoch advanced on either side; keys of old epochs erased on schedule',
       tags: ['seal'],
       entry: ['maintainTunnel'],
       always: 'established',
@@ -447,7 +447,7 @@ export const clientSessionMachine = setup({
     },
     expired: {
       description:
-        'PROTOCOL.md §6: the receive side holds no epoch; keys erased; new traffic starts a new 0-RTT handshake',
+        'protocol.md §6: the receive side holds no epoch; keys erased; new traffic starts a new 0-RTT handshake',
       tags: ['queue'],
       entry: ['eraseTunnel'],
       on: { TRAFFIC_WAITING: 'fetchingEphemeralKey' },

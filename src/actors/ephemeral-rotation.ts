@@ -1,5 +1,5 @@
 /**
- * Ephemeral-key rotation (server, PROTOCOL.md §4): generate key pairs ahead for the next
+ * Ephemeral-key rotation (server, protocol.md §4): generate key pairs ahead for the next
  * 30-second slots, wait for the next slot boundary, erase secrets older than 120 s, repeat.
  * Generation runs off the event loop (KEM key generation on the thread pool / workers).
  * The machine holds no key material: the engine's EphemeralKeyStore does.
@@ -60,7 +60,7 @@ export const ephemeralRotationMachine = setup({
 }).createMachine({
   id: 'ephemeralKeyRotation',
   description:
-    'PROTOCOL.md §4: one (sntrup761, X25519) pair per 30 s slot; secrets erased 120 s after the slot starts',
+    'protocol.md §4: one (sntrup761, X25519) pair per 30 s slot; secrets erased 120 s after the slot starts',
   context: { generated: 0, failures: 0 },
   initial: 'generating',
   states: {

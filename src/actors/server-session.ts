@@ -1,6 +1,6 @@
 /**
  * Server peer session (control plane of one tunnel on the server). Created by an accepted
- * handshake (PROTOCOL.md §5) or a verified cookie (§8). Its state decides what the data
+ * handshake (protocol.md §5) or a verified cookie (§8). Its state decides what the data
  * plane does with the peer's packets: `established`/`rekeying` seal and open, anything
  * else drops. The chart holds no timer: the engine's maintenance sweep visits every
  * tunnel at least every 5 s (keepalive, erasure of epochs older than 120 s, §6) and reports
@@ -101,7 +101,7 @@ export const serverSessionMachine = setup({
   states: {
     established: {
       description:
-        'PROTOCOL.md §6: packets sealed and opened; keepalives; epochs older than 120 s erased',
+        'protocol.md §6: packets sealed and opened; keepalives; epochs older than 120 s erased',
       tags: ['seal'],
       on: {
         EPOCH_ADVANCED: { target: 'rekeying', actions: 'recordEpochs' },
@@ -112,19 +112,19 @@ export const serverSessionMachine = setup({
     },
     rekeying: {
       description:
-        'PROTOCOL.md §6: an epoch advanced (either side); old epoch keys erased on schedule',
+        'protocol.md §6: an epoch advanced (either side); old epoch keys erased on schedule',
       tags: ['seal'],
       entry: ['maintainTunnel'],
       always: 'established',
     },
     offloaded: {
       description:
-        'PROTOCOL.md §8: state handed to the client as a cookie; keys erased, address released',
+        'protocol.md §8: state handed to the client as a cookie; keys erased, address released',
       entry: ['sendCookie', 'eraseTunnelKeys', 'releaseAddress'],
       type: 'final',
     },
     expired: {
-      description: 'PROTOCOL.md §6: the receive side holds no epoch; keys erased, address released',
+      description: 'protocol.md §6: the receive side holds no epoch; keys erased, address released',
       entry: ['eraseTunnelKeys', 'releaseAddress'],
       type: 'final',
     },

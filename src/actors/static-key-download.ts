@@ -1,5 +1,5 @@
 /**
- * Static-key download (client, PROTOCOL.md §2 and §4): fetch the server's key tree level
+ * Static-key download (client, protocol.md §2 and §4): fetch the server's key tree level
  * by level — the depth-1 node, then the 26 depth-2 nodes, then the 910 leaves — each node
  * verified against its parent before it is stored. Each level is one congestion-
  * controlled transfer (streams/key-transfer.ts) run by the `transferLevel` actor.
@@ -77,7 +77,7 @@ export const staticKeyDownloadMachine = setup({
 }).createMachine({
   id: 'staticKeyDownload',
   description:
-    'PROTOCOL.md §2/§4: the 1 MB key tree, level by level, every node checked against its parent',
+    'protocol.md §2/§4: the 1 MB key tree, level by level, every node checked against its parent',
   context: { levelsDone: 0, error: null },
   initial: 'level1',
   states: {

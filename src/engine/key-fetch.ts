@@ -1,5 +1,5 @@
 /**
- * The client's conversations with a key server (PROTOCOL.md §4): the ephemeral-key fetch
+ * The client's conversations with a key server (protocol.md §4): the ephemeral-key fetch
  * (one padded request, bounded retries with backoff) and one level of the static-key
  * download (a congestion-controlled NodeTransfer feeding the tree assembler). Both stop
  * at once when their abort signal fires: timers cleared, subscriptions ended, nothing

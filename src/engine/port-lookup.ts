@@ -1,5 +1,5 @@
 /**
- * Port discovery for pq1 names without ports (PROTOCOL.md §3): TXT of the pq1 name holds
+ * Port discovery for pq1 names without ports (protocol.md §3): TXT of the pq1 name holds
  * "p=<crypto port>", TXT of ks.<pq1 name> holds "ip=<address>;p=<key port>". A missing
  * or malformed record means the default port.
  */

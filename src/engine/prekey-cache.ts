@@ -1,7 +1,7 @@
 /**
  * McEliece encapsulations to one server's static key, computed in the background once
  * the key is known, so that later handshakes need neither the 1 MB key download nor a
- * McEliece encapsulation on the critical path (PROTOCOL.md §5). Each prekey is used once
+ * McEliece encapsulation on the critical path (protocol.md §5). Each prekey is used once
  * and its shared secret erased by the caller. The background refill never rejects: a
  * failed encapsulation is reported to `onFailure` and the fill stops until the next take.
  */

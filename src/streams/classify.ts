@@ -1,5 +1,5 @@
 /**
- * Demultiplexes arriving datagrams by pq1 message type (PROTOCOL.md §9) so each kind
+ * Demultiplexes arriving datagrams by pq1 message type (protocol.md §9) so each kind
  * flows into its own pipeline. Anything unrecognised is classified with a reason and
  * counted by the caller.
  */

@@ -1,5 +1,5 @@
 /**
- * Client-side discovery (PROTOCOL.md §7): rewrite DNS answers on their way to local
+ * Client-side discovery (protocol.md §7): rewrite DNS answers on their way to local
  * applications. An A record whose owner name carries a pq1 announcement (the end of a
  * CNAME chain such as www → pq1….example.org) and whose address is not already ours is
  * replaced by the peer's internal tunnel address with TTL 0; AAAA records of such names

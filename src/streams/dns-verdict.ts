@@ -2,7 +2,7 @@
  * Root's check of a DNS verdict from the worker (the privilege boundary): the rewritten
  * packet must answer exactly the packet root queued — same IPv4 header but for length
  * and checksum, same UDP ports, same DNS id, flags, questions, authorities and additional
- * records — and differ only where the rewrite may (PROTOCOL.md §7): an A record of a pq1
+ * records — and differ only where the rewrite may (protocol.md §7): an A record of a pq1
  * name may point into the client's tunnel pool with TTL 0, an AAAA record of a pq1 name
  * may be dropped, and the Firefox canary may become an empty NXDOMAIN. Anything else is
  * refused with a reason, and root passes the original. On success it returns the

@@ -1,5 +1,5 @@
 /**
- * The key-server pipeline (PROTOCOL.md §4): every datagram on the key port is answered
+ * The key-server pipeline (protocol.md §4): every datagram on the key port is answered
  * with a tree node or the current ephemeral keys if, and only if, it is a well-formed
  * request exactly as long as its answer. Everything else is dropped and counted.
  */

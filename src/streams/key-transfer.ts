@@ -1,5 +1,5 @@
 /**
- * Reliable, congestion-controlled transfer of key-tree nodes over UDP (PROTOCOL.md §4:
+ * Reliable, congestion-controlled transfer of key-tree nodes over UDP (protocol.md §4:
  * "paces its requests with congestion control … must adapt to loss"). At most `window`
  * requests are in flight (never more than maxWindow); the window grows by slow start /
  * additive increase on answers. A request is retransmitted early when three requests

@@ -1,7 +1,7 @@
 /**
  * `pqconnect viz --out DIR`: writes the auditors' page (index.html, self-contained) and,
  * for every machine, its Mermaid text (.mmd), Graphviz DOT (.dot), W3C SCXML (.scxml) and
- * JSON definition (.json: XState's toJSON() plus the graph with PROTOCOL.md sections).
+ * JSON definition (.json: XState's toJSON() plus the graph with protocol.md sections).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { type MachineGraph, machineGraph } from './graph.ts';
 import { type Layout, layoutGraph } from './layout.ts';
 import { MACHINES } from './machines.ts';
 import { renderPage } from './page.ts';
+import { protocolDocumentHtml } from './protocol-document.ts';
 import { toScxml } from './scxml.ts';
 import { toDot, toMermaid } from './text-formats.ts';
 
@@ -43,6 +44,9 @@ export async function exportCharts(
       `${JSON.stringify({ definition: definition.toJSON(), graph }, null, 2)}\n`,
     );
   }
-  await write('index.html', renderPage({ machines, ...extras }));
+  await write(
+    'index.html',
+    renderPage({ machines, protocol: await protocolDocumentHtml(), ...extras }),
+  );
   return written;
 }

@@ -1,6 +1,6 @@
 /**
  * A machine definition as a plain graph for auditors: nested state nodes and labelled
- * transitions (event, guard, actions, timer value), each with the PROTOCOL.md sections
+ * transitions (event, guard, actions, timer value), each with the protocol.md sections
  * its description cites. Transition keys match the model-based tests' coverage keys.
  */
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
@@ -48,7 +48,8 @@ export interface MachineGraph {
   edges: GraphEdge[];
 }
 
-const SECTION = /PROTOCOL\.md ((?:§\d+(?:\/§?\d+)*)(?:\s*(?:and|,)\s*§\d+)*)/g;
+/** A citation of docs/protocol.md in a description: "protocol.md §2/§4", "§2 and §4". */
+const SECTION = /protocol\.md ((?:§\d+(?:\/§?\d+)*)(?:\s*(?:and|,)\s*§\d+)*)/g;
 
 function sectionsOf(text: string): string[] {
   const found = new Set<string>();

@@ -9,6 +9,7 @@ import type { Observable } from 'rxjs';
 import type { SessionTransition } from '../engine/session-events.ts';
 import { laidOutMachines } from './export.ts';
 import { renderPage } from './page.ts';
+import { protocolDocumentHtml } from './protocol-document.ts';
 
 export interface LiveSource {
   transitions: Observable<SessionTransition>;
@@ -20,7 +21,11 @@ export async function startLiveServer(
   port: number,
   host = '127.0.0.1',
 ): Promise<Server> {
-  const page = renderPage({ machines: await laidOutMachines(), live: true });
+  const page = renderPage({
+    machines: await laidOutMachines(),
+    protocol: await protocolDocumentHtml(),
+    live: true,
+  });
   const recent: SessionTransition[] = [];
   const clients = new Set<(t: SessionTransition) => void>();
   const subscription = source.transitions.subscribe((t) => {

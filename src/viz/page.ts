@@ -1,6 +1,7 @@
 /**
  * The auditors' page: one self-contained HTML file (no network, no CDN) with every
- * machine drawn, tables of states and transitions with their PROTOCOL.md sections and
+ * machine drawn, tables of states and transitions with their protocol sections (links into
+ * the project's protocol document, carried in the page) and
  * what causes each event, the safety properties checked on each chart with their
  * verdicts (a failing one's counterexample highlighted in the chart), and a small script
  * for the three dynamic views — coverage of the model-based tests, replay of a recorded
@@ -11,6 +12,7 @@ import { edgeLabelText, type Layout } from './layout.ts';
 import { PROTOCOL_TIMERS } from './machines.ts';
 import { ZOOM_SCRIPT, ZOOM_STYLE } from './page-zoom.ts';
 import { checkProperties, type PropertyVerdict } from './properties.ts';
+import { sectionAnchor } from './protocol-document.ts';
 import { escapeXml, toSvg } from './svg.ts';
 
 export interface PageData {
@@ -21,6 +23,17 @@ export interface PageData {
   trace?: unknown[];
   /** Set when the page is served by `pqconnect viz --live`. */
   live?: boolean;
+  /** docs/protocol.md as HTML, carried at the end of the page (the § links point into it). */
+  protocol?: string;
+}
+
+function sectionLinks(sections: readonly string[]): string {
+  return sections.map((s) => `<a href="#${sectionAnchor(s)}">${escapeXml(s)}</a>`).join(' ');
+}
+
+/** Text made safe for HTML, with every § reference in it a link into the protocol. */
+function withSectionLinks(text: string): string {
+  return escapeXml(text).replace(/§(\d+)/g, (section) => sectionLinks([section]));
 }
 
 const STYLE = `
@@ -53,9 +66,9 @@ function stateTable(graph: MachineGraph): string {
     .filter((n) => n.type !== 'any')
     .map(
       (n) =>
-        `<tr><td>${escapeXml(n.id.slice(graph.id.length + 1))}</td><td>${escapeXml(n.type)}</td><td>${escapeXml(n.tags.join(', '))}</td><td>${escapeXml([...n.entry.map((a) => `entry ${a}`), ...n.exit.map((a) => `exit ${a}`), ...n.invokes.map((i) => `invoke ${i}`)].join('; '))}</td><td>${escapeXml(n.sections.join(' '))}</td><td>${escapeXml(n.description)}</td></tr>`,
+        `<tr><td>${escapeXml(n.id.slice(graph.id.length + 1))}</td><td>${escapeXml(n.type)}</td><td>${escapeXml(n.tags.join(', '))}</td><td>${escapeXml([...n.entry.map((a) => `entry ${a}`), ...n.exit.map((a) => `exit ${a}`), ...n.invokes.map((i) => `invoke ${i}`)].join('; '))}</td><td>${sectionLinks(n.sections)}</td><td>${withSectionLinks(n.description)}</td></tr>`,
     );
-  return `<table><tr><th>state</th><th>type</th><th>data policy</th><th>actions</th><th>PROTOCOL.md</th><th>description</th></tr>${rows.join('')}</table>`;
+  return `<table><tr><th>state</th><th>type</th><th>data policy</th><th>actions</th><th>protocol</th><th>description</th></tr>${rows.join('')}</table>`;
 }
 
 function transitionTable(graph: MachineGraph): string {
@@ -235,7 +248,7 @@ export function renderPage(data: PageData): string {
   const sections = data.machines.map(
     ({ graph, layout }) => `
 <h2 id="${graph.name}">${escapeXml(graph.title)} <small class="muted">(${escapeXml(graph.id)})</small></h2>
-<p>${escapeXml(graph.description)}</p>
+<p>${withSectionLinks(graph.description)}</p>
 <p class="muted" id="coverage-${graph.name}"></p>
 <div class="viewport"><div class="scroll">${toSvg(graph, layout)}</div></div>
 <div class="panel"><b>Safety properties</b> <span class="muted">(checked on this chart: <code>pqconnect viz --check</code>)</span>
@@ -250,17 +263,18 @@ ${propertyTable(verdicts.filter((v) => v.machine === graph.name))}</div>
 <body>
 <h1>PQConnect state charts</h1>
 <p>Every state machine of this PQConnect implementation, drawn from its definition. Hover a state for its description and the
-PROTOCOL.md section it implements. States tagged <b>seal</b>, <b>queue</b> or <b>plain</b> tell the data plane what to do with the
+section of the protocol document (at the end of this page) it implements. States tagged <b>seal</b>, <b>queue</b> or <b>plain</b> tell the data plane what to do with the
 session's packets; untagged states drop them.</p>
-<div class="panel"><b>Protocol timers</b><ul>${PROTOCOL_TIMERS.map((t) => `<li>${escapeXml(t)}</li>`).join('')}</ul></div>
+<div class="panel"><b>Protocol timers</b><ul>${PROTOCOL_TIMERS.map((t) => `<li>${withSectionLinks(t)}</li>`).join('')}</ul></div>
 <div class="panel" id="live" hidden><b>Live sessions</b> <span id="live-status" class="muted">connecting…</span>
 <label><input type="checkbox" id="follow" checked> follow the most recently active session</label>
 <table id="sessions"><thead><tr><th>machine</th><th>session</th><th>state</th><th>recent transitions</th></tr></thead><tbody id="sessions-body"></tbody></table>
 <details><summary>Counters (packets, bytes, drops by reason)</summary><pre id="counters"></pre></details></div>
 <div class="panel"><b>Trace replay</b> <input type="file" id="trace-file" accept=".jsonl,.json,.txt">
 <button id="trace-prev">◀ previous</button> <button id="trace-next">next ▶</button> <span id="trace-position"></span></div>
-<nav>${data.machines.map((m) => `<a href="#${m.graph.name}">${escapeXml(m.graph.title)}</a>`).join(' · ')}</nav>
+<nav>${data.machines.map((m) => `<a href="#${m.graph.name}">${escapeXml(m.graph.title)}</a>`).join(' · ')}${data.protocol === undefined ? '' : ' · <a href="#protocol">the protocol</a>'}</nav>
 ${sections.join('\n')}
+${data.protocol === undefined ? '' : `<h2 id="protocol">The protocol (docs/protocol.md)</h2>\n<section class="protocol">${data.protocol}</section>`}
 <script type="application/json" id="pqc-data">${JSON.stringify(embedded).replace(/</g, '\\u003c')}</script>
 <script>${SCRIPT}${ZOOM_SCRIPT}</script>
 </body></html>

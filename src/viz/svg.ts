@@ -22,7 +22,7 @@ export function toSvg(graph: MachineGraph, layout: Layout): string {
     const classes = ['state', node.type, node.initial ? 'initial' : ''].filter(Boolean).join(' ');
     const title = [
       node.description,
-      node.sections.length > 0 ? `PROTOCOL.md ${node.sections.join(' ')}` : '',
+      node.sections.length > 0 ? `protocol.md ${node.sections.join(' ')}` : '',
     ]
       .filter(Boolean)
       .join('\n');

@@ -68,7 +68,7 @@ describe('machine definitions', () => {
     }
   });
 
-  it('client and server session states say which part of PROTOCOL.md they implement', () => {
+  it('client and server session states say which part of the protocol they implement', () => {
     for (const machine of [clientSessionMachine, serverSessionMachine]) {
       for (const node of getStateNodes(machine.root).filter((n) => n.parent === machine.root)) {
         assert.ok((node.description ?? '').length > 10, `${node.id} has a description`);

@@ -1,5 +1,5 @@
 /**
- * Cookies (PROTOCOL.md §8) when the server's address pool is full, in both directions;
+ * Cookies (protocol §8) when the server's address pool is full, in both directions;
  * plain fallback when the key server cannot be reached (with the route request the
  * daemon turns into NAT), strict sessions that never fall back, and retry with backoff.
  */

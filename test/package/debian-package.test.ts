@@ -20,6 +20,7 @@ import {
   startServerDaemon,
   startWebServer,
 } from '../../demo/scenario.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOOLS = ['pqconnect', 'pqconnect-server', 'pqconnect-keygen', 'pqconnect-server-check'];
@@ -111,6 +112,19 @@ describe('Debian package', {
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, new RegExp(`^${tool} \\d+\\.\\d+\\.\\d+`));
     }
+  });
+
+  it('installs the protocol document, which the installed viz carries, and checks the charts', async () => {
+    assert.ok(files.includes('/usr/share/doc/pqconnect/protocol.md'));
+    const check = await run('/usr/bin/pqconnect', ['viz', '--check']);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    assert.match(check.stdout, /properties, all hold/);
+    const out = tempDir('deb-viz');
+    const written = await run('/usr/bin/pqconnect', ['viz', '--out', out]);
+    assert.equal(written.code, 0, written.stderr);
+    const page = await readFile(`${out}/index.html`, 'utf8');
+    assert.ok(page.includes('<a id="s5"></a>'), 'the page carries docs/protocol.md');
+    assert.ok(existsSync(`${out}/clientSession.scxml`));
   });
 
   it('has a man page for every command that man renders', async () => {

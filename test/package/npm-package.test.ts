@@ -80,6 +80,7 @@ describe('npm package', () => {
     );
     assert.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts'));
     assert.ok(files.includes('bin/pqconnect') && files.includes('native/binding.gyp'));
+    assert.ok(files.includes('docs/protocol.md'), 'the protocol document the charts cite');
     assert.deepEqual(
       files.filter((f) => /^(src|test|bench|demo)\//.test(f) || f.endsWith('.map')),
       [],

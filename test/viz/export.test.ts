@@ -1,6 +1,6 @@
 /**
  * Static export for auditors: every state and every transition of every machine appears
- * in the JSON, Mermaid and DOT outputs and in the page, with its PROTOCOL.md sections.
+ * in the JSON, Mermaid and DOT outputs and in the page, with its protocol sections, linked into the protocol document the page carries.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { getStateNodes } from 'xstate/graph';
 import { exportCharts } from '../../src/viz/export.ts';
 import { type MachineGraph, machineGraph } from '../../src/viz/graph.ts';
 import { MACHINES } from '../../src/viz/machines.ts';
+import { PROTOCOL_DOCUMENT, sectionAnchor } from '../../src/viz/protocol-document.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 function transitionCount(root: AnyStateNode): number {
@@ -51,6 +52,21 @@ describe('state-chart export', () => {
       'self-contained',
     );
     assert.ok(page.includes('data-property="no-fallback-from-the-network-alone"'));
+    // Every § the charts cite is a link to an anchor of the protocol document in the page.
+    const protocol = await readFile(PROTOCOL_DOCUMENT, 'utf8');
+    const cited = new Set(
+      MACHINES.flatMap(({ name, title, machine }) =>
+        machineGraph(name, title, machine).nodes.flatMap((n) => n.sections),
+      ),
+    );
+    assert.ok(cited.size >= 6, `the charts cite ${[...cited]}`);
+    for (const section of cited) {
+      const anchor = sectionAnchor(section);
+      assert.ok(protocol.includes(`<a id="${anchor}"></a>`), `docs/protocol.md has ${section}`);
+      assert.ok(page.includes(`href="#${anchor}"`), `the page links ${section}`);
+      assert.ok(page.includes(`<a id="${anchor}"></a>`), `the page carries ${section}`);
+    }
+    assert.doesNotMatch(page, /PROTOCOL\.md/, 'no reference to a document outside the project');
     assert.match(
       page,
       /data-key="clientSession.fetchingEphemeralKey --xstate.error.actor.fetchEphemeralKey#0"><title>The key server did not answer in time[^<]*\nfrom: key server\nXState: xstate.error.actor.fetchEphemeralKey<\/title>/,
