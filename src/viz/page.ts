@@ -58,7 +58,7 @@ svg.chart .transition.counterexample path { stroke: #c0392b; stroke-width: 3; }
 tr.fails td.verdict { color: #c0392b; font-weight: bold; } tr.holds td.verdict { color: #2d6a4f; }
 table { border-collapse: collapse; margin: 8px 0; } td, th { border: 1px solid #dde; padding: 3px 8px; vertical-align: top; text-align: left; }
 details { margin: 8px 0; } .panel { background: #f3f5fa; padding: 8px 12px; border-radius: 6px; margin: 8px 0; }
-#sessions td.state { font-weight: bold; } .muted { color: #6b7690; } #sessions tr.shown { background: #fff6d6; }
+#sessions td.state { font-weight: bold; } .muted { color: #6b7690; } #sessions tr.shown, #timeline tr.current { background: #fff6d6; } #trace-scrubber { width: 100%; } #timeline tr { cursor: pointer; }
 `;
 
 function stateTable(graph: MachineGraph): string {
@@ -166,15 +166,44 @@ function showStep() {
     previous.set(entry.machine + ' replay', before ? activeIds(before.machine, before.state) : []);
     taken = highlight(entry.machine, entry.state, entry.event, 'replay');
   }
+  if (step >= 0) document.getElementById('trace-scrubber').value = String(step);
+  for (const row of document.querySelectorAll('#timeline tbody tr')) row.classList.toggle('current', Number(row.dataset.step) === step);
   document.getElementById('trace-position').textContent = trace.length === 0 ? 'no trace loaded' : (step + 1) + ' / ' + trace.length + (entry ? ': ' + entry.machine + ' ' + entry.sessionId.slice(0, 12) + ' → ' + JSON.stringify(entry.state) + ' on ' + (taken ? taken.label + ' — ' + taken.words : entry.event) : '');
 }
+/** Public facts a transition carries, as short text: epochs, then attempts and counts. */
+function epochsText(context) {
+  return context && context.sendEpoch !== undefined ? context.sendEpoch + ' / ' + context.receiveEpoch : '';
+}
+function countsText(context) {
+  const names = ['handshakeAttempts', 'reconnects', 'fallbacks', 'noticesIgnored', 'roams', 'levelsDone', 'generated', 'failures'];
+  return names.filter((n) => context && typeof context[n] === 'number' && context[n] > 0).map((n) => n + ' ' + context[n]).join(', ');
+}
+function buildTimeline() {
+  const body = document.querySelector('#timeline tbody');
+  body.innerHTML = '';
+  const scrubber = document.getElementById('trace-scrubber');
+  scrubber.max = String(Math.max(0, trace.length - 1));
+  const start = trace.length > 0 ? trace[0].at : 0;
+  trace.forEach((entry, index) => {
+    const row = document.createElement('tr');
+    row.dataset.step = String(index);
+    const before = trace.slice(0, index).reverse().find((t) => t.sessionId === entry.sessionId);
+    const edge = takenEdge(entry.machine, before ? activeIds(before.machine, before.state) : [], new Set(activeIds(entry.machine, entry.state)), entry.event);
+    const cells = ['+' + ((entry.at - start) / 1000).toFixed(3) + ' s', entry.machine + ' ' + entry.sessionId.slice(0, 12), JSON.stringify(entry.state), edge ? edge.label : entry.event, epochsText(entry.context), countsText(entry.context)];
+    for (const text of cells) { const cell = document.createElement('td'); cell.textContent = text; row.append(cell); }
+    row.onclick = () => { step = index; showStep(); };
+    body.append(row);
+  });
+}
+document.getElementById('trace-scrubber').oninput = (event) => { if (trace.length > 0) { step = Number(event.target.value); showStep(); } };
 document.getElementById('trace-next').onclick = () => { if (step < trace.length - 1) { step++; showStep(); } };
 document.getElementById('trace-prev').onclick = () => { if (step > 0) { step--; showStep(); } };
 document.getElementById('trace-file').onchange = async (event) => {
   const text = await event.target.files[0].text();
   trace = text.split('\\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-  step = -1; showStep();
+  step = -1; buildTimeline(); showStep();
 };
+buildTimeline();
 showStep();
 
 if (data.live) {
@@ -190,7 +219,7 @@ if (data.live) {
     for (const [id, s] of sessions) {
       const row = document.createElement('tr');
       row.dataset.session = id;
-      const recent = s.history.slice(-6).map((h) => new Date(h.at).toLocaleTimeString() + ' ' + JSON.stringify(h.state) + ' (' + h.event + ')').join('\\n');
+      const recent = s.history.slice(-6).map((h) => new Date(h.at).toLocaleTimeString() + ' ' + JSON.stringify(h.state) + ' (' + (h.label || h.event) + ')' + (epochsText(h.context) ? ' epochs ' + epochsText(h.context) : '')).join('\\n');
       for (const [cls, text] of [['', s.machine], ['', s.name], ['state', JSON.stringify(s.state)], ['muted', recent]]) {
         const cell = document.createElement('td'); cell.className = cls; cell.textContent = text; cell.style.whiteSpace = 'pre'; row.append(cell);
       }
@@ -206,7 +235,10 @@ if (data.live) {
     const s = sessions.get(t.sessionId) || { machine: t.machine, name: (t.context && t.context.name) || t.sessionId.slice(0, 16), history: [] };
     s.state = t.state; s.history.push(t); if (s.history.length > 50) s.history.shift();
     sessions.set(t.sessionId, s);
+    const edge = takenEdge(t.machine, previous.get(t.machine + ' ' + t.sessionId) || [], new Set(activeIds(t.machine, t.state)), t.event);
+    s.history[s.history.length - 1] = { ...t, label: edge ? edge.label : null };
     if (pinned === null || pinned === t.sessionId) { latest = t.sessionId; highlight(t.machine, t.state, t.event, t.sessionId); }
+    else previous.set(t.machine + ' ' + t.sessionId, activeIds(t.machine, t.state));
     document.getElementById('live-status').textContent = 'connected; last transition ' + new Date(t.at).toLocaleTimeString();
     render();
   };
@@ -271,7 +303,9 @@ session's packets; untagged states drop them.</p>
 <table id="sessions"><thead><tr><th>machine</th><th>session</th><th>state</th><th>recent transitions</th></tr></thead><tbody id="sessions-body"></tbody></table>
 <details><summary>Counters (packets, bytes, drops by reason)</summary><pre id="counters"></pre></details></div>
 <div class="panel"><b>Trace replay</b> <input type="file" id="trace-file" accept=".jsonl,.json,.txt">
-<button id="trace-prev">◀ previous</button> <button id="trace-next">next ▶</button> <span id="trace-position"></span></div>
+<button id="trace-prev">◀ previous</button> <button id="trace-next">next ▶</button> <span id="trace-position"></span>
+<div><input type="range" id="trace-scrubber" min="0" max="0" value="0" aria-label="trace step"></div>
+<details id="timeline-box"><summary>Timeline</summary><table id="timeline"><thead><tr><th>time</th><th>session</th><th>state</th><th>transition</th><th>epochs send/receive</th><th>counts</th></tr></thead><tbody></tbody></table></details></div>
 <nav>${data.machines.map((m) => `<a href="#${m.graph.name}">${escapeXml(m.graph.title)}</a>`).join(' · ')}${data.protocol === undefined ? '' : ' · <a href="#protocol">the protocol</a>'}</nav>
 ${sections.join('\n')}
 ${data.protocol === undefined ? '' : `<h2 id="protocol">The protocol (docs/protocol.md)</h2>\n<section class="protocol">${data.protocol}</section>`}

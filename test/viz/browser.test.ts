@@ -258,6 +258,25 @@ describe('visualizer in a browser', {
       (await page.locator('#trace-position').textContent()) ?? '',
       new RegExp(`${trace.length} / ${trace.length}`),
     );
+    // The timeline: a row per step with its time, transition and epochs; the scrubber and a
+    // click on a row move the replay there.
+    const rows = page.locator('#timeline tbody tr');
+    assert.equal(await rows.count(), trace.length);
+    const established = trace.findIndex((t) => JSON.stringify(t.state).includes('established'));
+    assert.ok(established > 0);
+    const cells = await rows.nth(established).locator('td').allTextContents();
+    assert.match(cells[0]!, /^\+\d+\.\d{3} s$/);
+    assert.equal(cells[3], 'HANDSHAKE_CONFIRMED');
+    assert.equal(cells[4], '0 / 0', 'the epochs at that step');
+    await page.locator('#timeline-box summary').click();
+    await rows.nth(1).click();
+    assert.match((await page.locator('#trace-position').textContent()) ?? '', /^2 \//);
+    assert.equal(await page.locator('#timeline tbody tr.current').getAttribute('data-step'), '1');
+    await page.locator('#trace-scrubber').fill(String(established));
+    assert.match(
+      (await page.locator('#trace-position').textContent()) ?? '',
+      new RegExp(`^${established + 1} /`),
+    );
     await page.close();
   });
 
