@@ -26,6 +26,56 @@ export interface LaidOutEdge {
   target: string;
   points: { x: number; y: number }[];
   label: (Box & { text: string }) | null;
+  /** A line from the label to its edge, when the layout left the label apart from it. */
+  leader: Leader | null;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Leader {
+  from: Point;
+  to: Point;
+}
+
+/** A label this close to its edge (px) needs no leader. */
+export const LEADER_MIN = 3;
+
+function nearestOnSegment(p: Point, a: Point, b: Point): Point {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const length = dx * dx + dy * dy;
+  const t =
+    length === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / length));
+  return { x: a.x + t * dx, y: a.y + t * dy };
+}
+
+function nearestInBox(p: Point, box: Box): Point {
+  return {
+    x: Math.max(box.x, Math.min(box.x + box.width, p.x)),
+    y: Math.max(box.y, Math.min(box.y + box.height, p.y)),
+  };
+}
+
+/** The leader from a label box to the nearest point of its edge's polyline, or null when
+ * the box is within LEADER_MIN of it. */
+export function labelLeader(box: Box, points: readonly Point[]): Leader | null {
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  let to: Point | null = null;
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < points.length; i++) {
+    const near = nearestOnSegment(centre, points[i - 1]!, points[i]!);
+    const distance = Math.hypot(near.x - centre.x, near.y - centre.y);
+    if (distance < best) {
+      best = distance;
+      to = near;
+    }
+  }
+  if (to === null) return null;
+  const from = nearestInBox(to, box);
+  return Math.hypot(from.x - to.x, from.y - to.y) <= LEADER_MIN ? null : { from, to };
 }
 
 /** A UML initial pseudo-state: a dot in `parent` (null: the machine) whose arrow points
@@ -196,22 +246,25 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
       }
       const meta = edgeMeta.get(edge.id)!;
       const label = edge.labels?.[0];
+      const absolutePoints = points.map((p) => ({ x: base.x + p.x, y: base.y + p.y }));
+      const labelBox =
+        label === undefined
+          ? null
+          : {
+              text: meta.text,
+              x: base.x + (label.x ?? 0),
+              y: base.y + (label.y ?? 0),
+              width: label.width ?? 0,
+              height: label.height ?? 0,
+            };
       edges.push({
         id: edge.id,
         key: meta.key,
         source: meta.source,
         target: meta.target,
-        points: points.map((p) => ({ x: base.x + p.x, y: base.y + p.y })),
-        label:
-          label === undefined
-            ? null
-            : {
-                text: meta.text,
-                x: base.x + (label.x ?? 0),
-                y: base.y + (label.y ?? 0),
-                width: label.width ?? 0,
-                height: label.height ?? 0,
-              },
+        points: absolutePoints,
+        label: labelBox,
+        leader: labelBox === null ? null : labelLeader(labelBox, absolutePoints),
       });
     }
   };

@@ -51,6 +51,9 @@ svg.chart .state.active rect { fill: #ffe08a; stroke: #b07d00; stroke-width: 3; 
 svg.chart .transition path { fill: none; stroke: #7a869a; stroke-width: 1.2; }
 svg.chart marker path { fill: #7a869a; }
 svg.chart .transition text.label { font-size: 11px; fill: #44516b; }
+svg.chart .transition line.leader { stroke: #9aa6bd; stroke-width: 1; stroke-dasharray: 2 3; }
+svg.chart .transition:hover path, svg.chart .transition:hover line.leader { stroke: #1d6fb8; stroke-width: 2.5; stroke-dasharray: none; }
+svg.chart .transition:hover text.label { fill: #1d6fb8; font-weight: bold; }
 svg.chart .transition.covered path { stroke: #2d6a4f; stroke-width: 2; }
 svg.chart .transition.uncovered path { stroke: #c0392b; stroke-dasharray: 5 4; }
 svg.chart .transition.taken path { stroke: #b07d00; stroke-width: 3; }

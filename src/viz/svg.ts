@@ -61,6 +61,12 @@ export function toSvg(graph: MachineGraph, layout: Layout): string {
     parts.push(
       `<g class="transition" data-key="${escapeXml(edge.key)}">${title}<path d="${d}" marker-end="url(#arrow)"/>`,
     );
+    if (edge.leader !== null) {
+      const { from, to } = edge.leader;
+      parts.push(
+        `<line class="leader" x1="${from.x.toFixed(1)}" y1="${from.y.toFixed(1)}" x2="${to.x.toFixed(1)}" y2="${to.y.toFixed(1)}"/>`,
+      );
+    }
     if (edge.label) {
       parts.push(
         `<text class="label" x="${edge.label.x}" y="${edge.label.y + edge.label.height - 3}">${escapeXml(edge.label.text)}</text>`,
