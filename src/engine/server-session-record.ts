@@ -83,10 +83,4 @@ export class ServerSessionRecord implements TrafficCounts, PeerAddress {
       roams: this.roams,
     };
   }
-
-  /** What the session has carried so far (a copy). */
-  get traffic(): TrafficCounts {
-    const { packetsIn, packetsOut, bytesIn, bytesOut } = this;
-    return { packetsIn, packetsOut, bytesIn, bytesOut };
-  }
 }

@@ -164,9 +164,7 @@ function showStep() {
   const entry = trace[step];
   let taken = null;
   if (entry) {
-    // The states before this step: the same session's previous entry in the trace.
-    const before = trace.slice(0, step).reverse().find((t) => t.sessionId === entry.sessionId);
-    previous.set(entry.machine + ' replay', before ? activeIds(before.machine, before.state) : []);
+    previous.set(entry.machine + ' replay', statesBefore(step));
     taken = highlight(entry.machine, entry.state, entry.event, 'replay');
   }
   if (step >= 0) document.getElementById('trace-scrubber').value = String(step);
@@ -181,6 +179,12 @@ function countsText(context) {
   const names = ['handshakeAttempts', 'reconnects', 'fallbacks', 'noticesIgnored', 'roams', 'levelsDone', 'generated', 'failures'];
   return names.filter((n) => context && typeof context[n] === 'number' && context[n] > 0).map((n) => n + ' ' + context[n]).join(', ');
 }
+/** The states of a step's session before it: its previous entry in the trace. */
+function statesBefore(index) {
+  const entry = trace[index];
+  const before = trace.slice(0, index).reverse().find((t) => t.sessionId === entry.sessionId);
+  return before ? activeIds(before.machine, before.state) : [];
+}
 function buildTimeline() {
   const body = document.querySelector('#timeline tbody');
   body.innerHTML = '';
@@ -190,8 +194,7 @@ function buildTimeline() {
   trace.forEach((entry, index) => {
     const row = document.createElement('tr');
     row.dataset.step = String(index);
-    const before = trace.slice(0, index).reverse().find((t) => t.sessionId === entry.sessionId);
-    const edge = takenEdge(entry.machine, before ? activeIds(before.machine, before.state) : [], new Set(activeIds(entry.machine, entry.state)), entry.event);
+    const edge = takenEdge(entry.machine, statesBefore(index), new Set(activeIds(entry.machine, entry.state)), entry.event);
     const cells = ['+' + ((entry.at - start) / 1000).toFixed(3) + ' s', entry.machine + ' ' + entry.sessionId.slice(0, 12), JSON.stringify(entry.state), edge ? edge.label : entry.event, epochsText(entry.context), countsText(entry.context)];
     for (const text of cells) { const cell = document.createElement('td'); cell.textContent = text; row.append(cell); }
     row.onclick = () => { step = index; showStep(); };

@@ -59,17 +59,14 @@ function firstWrong(
   return null;
 }
 
+/** Null when no leaf `goal` accepts is reachable from `from`; else the path to one. */
 function unreachable(
   model: ChartModel,
   from: readonly string[],
-  goal: string,
+  goal: (leaf: string) => boolean,
   options: Parameters<ChartModel['search']>[2],
 ): Counterexample | null {
-  const found = model.search(
-    from,
-    (leaf) => model.lineage(leaf).some((n) => n.id === goal),
-    options,
-  );
+  const found = model.search(from, goal, options);
   if (found === null) return null;
   return { words: describePath(found.edges, found.reached), path: found.edges.map((e) => e.key) };
 }
@@ -96,6 +93,9 @@ function sessionProperties(machine: 'clientSession' | 'serverSession'): Property
   ];
 }
 
+const inFallback = (model: ChartModel) => (leaf: string) =>
+  model.lineage(leaf).some((n) => n.id === 'clientSession.fallback');
+
 const CLIENT_PROPERTIES: Property[] = [
   {
     id: 'no-fallback-from-the-network-alone',
@@ -103,7 +103,7 @@ const CLIENT_PROPERTIES: Property[] = [
     words:
       'No path leads from `established` to `fallback` on packets (authenticated or not), DNS answers, local events and the chart’s own steps alone: every such path needs a timer to run out, the key server to answer or fail, or an operator’s command.',
     check: (model) =>
-      unreachable(model, model.enter('clientSession.established'), 'clientSession.fallback', {
+      unreachable(model, model.enter('clientSession.established'), inFallback(model), {
         allow: (edge) => edge.origin === null || !NEEDS_MORE_THAN_THE_NETWORK.has(edge.origin),
       }),
   },
@@ -112,7 +112,7 @@ const CLIENT_PROPERTIES: Property[] = [
     machine: 'clientSession',
     words: 'A strict session (guard `strict` true) never reaches `fallback`, by any path.',
     check: (model) =>
-      unreachable(model, model.initialLeaves(), 'clientSession.fallback', {
+      unreachable(model, model.initialLeaves(), inFallback(model), {
         assume: { strict: true },
       }),
   },
@@ -121,15 +121,11 @@ const CLIENT_PROPERTIES: Property[] = [
     machine: 'clientSession',
     words:
       'Every state tagged `seal` (packets leave sealed in the tunnel) is reached only after a handshake was sent (done: sendHandshake). Until then no authenticated packet can arrive: only a sent handshake makes a tunnel.',
-    check: (model) => {
-      const found = model.search(model.initialLeaves(), (leaf) => model.tagsOf(leaf).has('seal'), {
+    check: (model) =>
+      unreachable(model, model.initialLeaves(), (leaf) => model.tagsOf(leaf).has('seal'), {
         allow: (edge) =>
           edge.eventKey !== 'done:sendHandshake' && edge.origin !== 'authenticated packet',
-      });
-      return found === null
-        ? null
-        : { words: describePath(found.edges, found.reached), path: found.edges.map((e) => e.key) };
-    },
+      }),
   },
   ...sessionProperties('clientSession'),
 ];
