@@ -6,20 +6,31 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeDirectory } from '../io/directories.ts';
+import { collapseGraph, expansionChoices, type LaidOutMachine } from './collapse.ts';
 import { type MachineGraph, machineGraph } from './graph.ts';
-import { type Layout, layoutGraph } from './layout.ts';
+import { layoutGraph } from './layout.ts';
 import { MACHINES } from './machines.ts';
 import { renderPage } from './page.ts';
 import { protocolDocumentHtml } from './protocol-document.ts';
 import { toScxml } from './scxml.ts';
 import { toDot, toMermaid } from './text-formats.ts';
 
-export async function laidOutMachines(): Promise<{ graph: MachineGraph; layout: Layout }[]> {
-  return Promise.all(
-    MACHINES.map(async ({ name, title, machine, events }) => {
-      const graph = machineGraph(name, title, machine, events);
-      return { graph, layout: await layoutGraph(graph) };
+/** A machine laid out with each choice of expanded compound states (the first: all). */
+export async function laidOutMachine(graph: MachineGraph): Promise<LaidOutMachine> {
+  const variants = await Promise.all(
+    expansionChoices(graph).map(async (expanded) => {
+      const collapsed = collapseGraph(graph, new Set(expanded));
+      return { expanded, ...collapsed, layout: await layoutGraph(collapsed.graph) };
     }),
+  );
+  return { graph, variants };
+}
+
+export function laidOutMachines(): Promise<LaidOutMachine[]> {
+  return Promise.all(
+    MACHINES.map(({ name, title, machine, events }) =>
+      laidOutMachine(machineGraph(name, title, machine, events)),
+    ),
   );
 }
 

@@ -1,18 +1,16 @@
 /**
- * Layout of a machine graph with ELK (elkjs, layered algorithm, nested states laid out
- * inside their parents), computed when the page is written, so the page needs no layout
- * code of its own. Positions are absolute; edges are polylines with label boxes.
+ * Layout of a machine graph: states and edge routes by ELK (elkjs, layered algorithm,
+ * nested states laid out inside their parents), labels on their lines by our own
+ * placement, computed when the page is written, so the page needs no layout code of its
+ * own. Positions are absolute; edges are polylines with label boxes of one to three lines.
  */
 import elkBundled from 'elkjs/lib/elk.bundled.js';
 import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { MachineGraph } from './graph.ts';
+import { type Align, placeLabels } from './label-placement.ts';
+import { type Box, closestPoints, type Point } from './layout-geometry.ts';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Box, Point } from './layout-geometry.ts';
 
 export interface LaidOutNode extends Box {
   id: string;
@@ -25,14 +23,9 @@ export interface LaidOutEdge {
   source: string;
   target: string;
   points: { x: number; y: number }[];
-  label: (Box & { text: string }) | null;
-  /** A line from the label to its edge, when the layout left the label apart from it. */
+  label: (Box & { text: string; lines: string[]; align: Align }) | null;
+  /** A line from the label to its edge, when no spot on the line was free. */
   leader: Leader | null;
-}
-
-export interface Point {
-  x: number;
-  y: number;
 }
 
 export interface Leader {
@@ -43,39 +36,20 @@ export interface Leader {
 /** A label this close to its edge (px) needs no leader. */
 export const LEADER_MIN = 3;
 
-function nearestOnSegment(p: Point, a: Point, b: Point): Point {
-  const dx = b.x - a.x;
-  const dy = b.y - a.y;
-  const length = dx * dx + dy * dy;
-  const t =
-    length === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / length));
-  return { x: a.x + t * dx, y: a.y + t * dy };
-}
-
-function nearestInBox(p: Point, box: Box): Point {
-  return {
-    x: Math.max(box.x, Math.min(box.x + box.width, p.x)),
-    y: Math.max(box.y, Math.min(box.y + box.height, p.y)),
-  };
-}
-
 /** The leader from a label box to the nearest point of its edge's polyline, or null when
  * the box is within LEADER_MIN of it. */
 export function labelLeader(box: Box, points: readonly Point[]): Leader | null {
-  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-  let to: Point | null = null;
-  let best = Number.POSITIVE_INFINITY;
+  let best: Leader | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
   for (let i = 1; i < points.length; i++) {
-    const near = nearestOnSegment(centre, points[i - 1]!, points[i]!);
-    const distance = Math.hypot(near.x - centre.x, near.y - centre.y);
-    if (distance < best) {
-      best = distance;
-      to = near;
+    const pair = closestPoints(box, points[i - 1]!, points[i]!);
+    const distance = Math.hypot(pair.from.x - pair.to.x, pair.from.y - pair.to.y);
+    if (distance < bestDistance) {
+      best = pair;
+      bestDistance = distance;
     }
   }
-  if (to === null) return null;
-  const from = nearestInBox(to, box);
-  return Math.hypot(from.x - to.x, from.y - to.y) <= LEADER_MIN ? null : { from, to };
+  return bestDistance <= LEADER_MIN ? null : best;
 }
 
 /** A UML initial pseudo-state: a dot in `parent` (null: the machine) whose arrow points
@@ -98,24 +72,43 @@ const MARKER_PREFIX = 'initial:';
 const MARKER_SIZE = 14;
 
 const CHAR_WIDTH = 6.6;
-const LINE_HEIGHT = 14;
+/** The height of one line of an edge label (px). */
+export const LABEL_LINE = 14;
 
 function textWidth(text: string): number {
   return Math.ceil(text.length * CHAR_WIDTH) + 12;
 }
 
-export function edgeLabelText(edge: {
+function labelSize(lines: readonly string[]): { width: number; height: number } {
+  return { width: Math.max(...lines.map(textWidth)), height: lines.length * LABEL_LINE };
+}
+
+interface LabelFacts {
   label: string;
   guard: string | null;
   actions: string[];
-}): string {
+}
+
+function labelParts(edge: LabelFacts): string[] {
   return [
     edge.label,
     edge.guard ? `[${edge.guard}]` : '',
     edge.actions.length > 0 ? `/ ${edge.actions.join(', ')}` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  ].filter(Boolean);
+}
+
+export function edgeLabelText(edge: LabelFacts): string {
+  return labelParts(edge).join(' ');
+}
+
+/** A label as drawn: the event on the first line, guard and actions after it, on one
+ * more line when they are short together. */
+const SHORT_REST = 36;
+export function edgeLabelLines(edge: LabelFacts): string[] {
+  const [event, ...rest] = labelParts(edge);
+  const joined = rest.join(' ');
+  if (rest.length === 0) return [event!];
+  return joined.length <= SHORT_REST ? [event!, joined] : [event!, ...rest];
 }
 
 function ancestors(graph: MachineGraph, id: string): string[] {
@@ -135,7 +128,12 @@ function container(graph: MachineGraph, a: string, b: string): string | null {
   return upA.find((id) => upB.has(id)) ?? null;
 }
 
-export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
+/** Lays out with room reserved by ELK for the labels of the edges in `reserved` (and of
+ * every edge inside a compound state); says which labels found no spot on their line. */
+async function layoutOnce(
+  graph: MachineGraph,
+  reserved: ReadonlySet<string>,
+): Promise<{ layout: Layout; unplaced: string[] }> {
   const elk = new (elkBundled as unknown as new () => ELK)();
   const elkNodes = new Map<string, ElkNode>();
   const root: ElkNode = {
@@ -152,10 +150,16 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
     children: [],
     edges: [],
   };
+  const parents = new Set(graph.nodes.map((n) => n.parent));
+  const hasChildren = (id: string) => parents.has(id);
   for (const node of graph.nodes) {
     elkNodes.set(node.id, {
       id: node.id,
-      width: Math.max(90, textWidth(node.key)),
+      // A compound state without children here is drawn collapsed, with a ⊞ after its name.
+      width: Math.max(
+        90,
+        textWidth(node.key) + (node.type === 'compound' && !hasChildren(node.id) ? 16 : 0),
+      ),
       height: 36,
       labels: [{ text: node.key }],
       layoutOptions: { 'elk.padding': '[top=28,left=12,bottom=12,right=12]' },
@@ -184,20 +188,27 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
     holder.children!.push({ id: markerId, width: MARKER_SIZE, height: MARKER_SIZE });
     holder.edges!.push({ id: `${markerId}->`, sources: [markerId], targets: [node.id] });
   }
-  const edgeMeta = new Map<string, { key: string; source: string; target: string; text: string }>();
+  const edgeMeta = new Map<
+    string,
+    { key: string; source: string; target: string; text: string; lines: string[] }
+  >();
   let count = 0;
   for (const edge of graph.edges) {
     for (const target of edge.targets) {
       const id = `e${count++}`;
-      const text = edgeLabelText(edge);
-      edgeMeta.set(id, { key: edge.key, source: edge.source, target, text });
-      const elkEdge: ElkExtendedEdge = {
-        id,
-        sources: [edge.source],
-        targets: [target],
-        labels: [{ text, width: textWidth(text), height: LINE_HEIGHT }],
-      };
+      edgeMeta.set(id, {
+        key: edge.key,
+        source: edge.source,
+        target,
+        text: edgeLabelText(edge),
+        lines: edgeLabelLines(edge),
+      });
       const holder = container(graph, edge.source, target);
+      const elkEdge: ElkExtendedEdge = { id, sources: [edge.source], targets: [target] };
+      // ELK packs a compound state's children tightly; a label box given to ELK for an
+      // edge inside one (or one whose label found no spot before) makes room for it.
+      if (holder !== null || reserved.has(id))
+        elkEdge.labels = [{ text: edgeLabelText(edge), ...labelSize(edgeLabelLines(edge)) }];
       (holder === null ? root : elkNodes.get(holder)!).edges!.push(elkEdge);
     }
   }
@@ -245,29 +256,75 @@ export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
         continue;
       }
       const meta = edgeMeta.get(edge.id)!;
-      const label = edge.labels?.[0];
-      const absolutePoints = points.map((p) => ({ x: base.x + p.x, y: base.y + p.y }));
-      const labelBox =
-        label === undefined
-          ? null
-          : {
-              text: meta.text,
-              x: base.x + (label.x ?? 0),
-              y: base.y + (label.y ?? 0),
-              width: label.width ?? 0,
-              height: label.height ?? 0,
-            };
       edges.push({
         id: edge.id,
         key: meta.key,
         source: meta.source,
         target: meta.target,
-        points: absolutePoints,
-        label: labelBox,
-        leader: labelBox === null ? null : labelLeader(labelBox, absolutePoints),
+        points: points.map((p) => ({ x: base.x + p.x, y: base.y + p.y })),
+        label: null,
+        leader: null,
       });
     }
   };
   walk(result, 0, 0);
-  return { width: result.width ?? 0, height: result.height ?? 0, nodes, edges, initials };
+  const sizes = edges.map((edge) => labelSize(edgeMeta.get(edge.id)!.lines));
+  const spots = placeLabels({
+    obstacles: [...nodes, ...initials.map((i) => ({ ...i, compound: false }))],
+    labels: edges.map((edge, i) => ({ points: edge.points, ...sizes[i]! })),
+  });
+  edges.forEach((edge, i) => {
+    const { text, lines } = edgeMeta.get(edge.id)!;
+    const middle = edge.points[Math.floor(edge.points.length / 2)] ?? { x: 0, y: 0 };
+    const box = spots[i] ?? { ...sizes[i]!, x: middle.x + 4, y: middle.y + 4, align: 'start' };
+    edge.label = { text, lines, ...box };
+    edge.leader = labelLeader(box, edge.points);
+  });
+  return {
+    layout: withinView({
+      width: result.width ?? 0,
+      height: result.height ?? 0,
+      nodes,
+      edges,
+      initials,
+    }),
+    unplaced: edges.filter((_, i) => spots[i] === null).map((edge) => edge.id),
+  };
+}
+
+/** Rounds of layout that reserve room for labels still without a spot on their line. */
+const LAYOUT_ROUNDS = 3;
+
+export async function layoutGraph(graph: MachineGraph): Promise<Layout> {
+  const reserved = new Set<string>();
+  for (let round = 1; ; round++) {
+    const { layout, unplaced } = await layoutOnce(graph, reserved);
+    if (unplaced.length === 0 || round === LAYOUT_ROUNDS) return layout;
+    for (const id of unplaced) reserved.add(id);
+  }
+}
+
+/** The layout moved and grown so that labels placed beyond ELK's area are inside it. */
+function withinView(layout: Layout): Layout {
+  const boxes: Box[] = [
+    { x: 0, y: 0, width: layout.width, height: layout.height },
+    ...layout.edges.flatMap((e) => (e.label === null ? [] : [e.label])),
+  ];
+  const left = Math.min(...boxes.map((b) => b.x));
+  const top = Math.min(...boxes.map((b) => b.y));
+  const right = Math.max(...boxes.map((b) => b.x + b.width));
+  const bottom = Math.max(...boxes.map((b) => b.y + b.height));
+  const move = <T extends Point>(p: T): T => ({ ...p, x: p.x - left, y: p.y - top });
+  return {
+    width: right - left,
+    height: bottom - top,
+    nodes: layout.nodes.map(move),
+    initials: layout.initials.map((i) => ({ ...move(i), points: i.points.map(move) })),
+    edges: layout.edges.map((e) => ({
+      ...e,
+      points: e.points.map(move),
+      label: e.label === null ? null : move(e.label),
+      leader: e.leader === null ? null : { from: move(e.leader.from), to: move(e.leader.to) },
+    })),
+  };
 }

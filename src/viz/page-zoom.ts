@@ -2,7 +2,7 @@
  * Zoom and pan for the auditors' page, so a chart far wider than the window stays
  * readable: each chart sits in a focusable viewport that pans by dragging or with the
  * arrow keys, zooms with the wheel (around the pointer) or + and − (0: back to 100 %,
- * where labels are 11 px and more), and has a minimap of the whole chart whose frame shows
+ * where labels are 11 px and more; "fit width": see page-variants), and has a minimap of the whole chart whose frame shows
  * the part in view; a click or drag on the minimap moves the view there.
  */
 
@@ -14,7 +14,7 @@ export const ZOOM_STYLE = `
 .viewport .minimap { position: absolute; right: 16px; bottom: 16px; width: 220px; background: #fffe; border: 1px solid #99a; box-shadow: 0 1px 4px #0003; cursor: crosshair; }
 .viewport .minimap svg { display: block; width: 100%; height: auto; pointer-events: none; }
 .viewport .minimap .frame { position: absolute; border: 2px solid #b07d00; background: #ffe08a44; pointer-events: none; }
-.viewport .zoom { position: absolute; left: 8px; top: 8px; display: flex; gap: 4px; }
+.viewport .zoom { display: flex; gap: 4px; margin: 4px 0; }
 .viewport .zoom button { min-width: 28px; }
 .viewport .zoom .level { font: 12px system-ui, sans-serif; background: #fffd; padding: 2px 6px; border-radius: 4px; }
 `;
@@ -27,14 +27,14 @@ for (const svg of document.querySelectorAll('svg.chart')) {
   const viewport = scroll.parentElement;
   const width = Number(svg.getAttribute('width')), height = Number(svg.getAttribute('height'));
   const view = { svg, scroll, width, height, zoom: 1 };
-  views.set(svg.dataset.machine, view);
+  views.set(svg, view);
   scroll.tabIndex = 0;
   scroll.setAttribute('aria-label', 'chart: drag or arrow keys to pan, wheel or + and - to zoom, 0 for 100 %');
   const controls = document.createElement('div');
   controls.className = 'zoom';
   const level = document.createElement('span');
   level.className = 'level';
-  for (const [text, title, action] of [['−', 'zoom out', () => zoomBy(view, 1 / STEP)], ['+', 'zoom in', () => zoomBy(view, STEP)], ['100 %', 'labels at full size', () => zoomTo(view, 1)]]) {
+  for (const [text, title, action] of [['−', 'zoom out', () => zoomBy(view, 1 / STEP)], ['+', 'zoom in', () => zoomBy(view, STEP)], ['100 %', 'labels at full size', () => zoomTo(view, 1)], ['fit width', 'the whole width in view, states collapsed until labels stay at full size', () => fitWidth(svg.dataset.machine)]]) {
     const button = document.createElement('button');
     button.textContent = text; button.title = title; button.onclick = action;
     controls.append(button);
@@ -50,7 +50,8 @@ for (const svg of document.querySelectorAll('svg.chart')) {
   frame.className = 'frame';
   minimap.append(overview, frame);
   view.frame = frame; view.minimap = minimap;
-  viewport.append(controls, minimap);
+  viewport.prepend(controls);
+  viewport.append(minimap);
   scroll.addEventListener('wheel', (event) => {
     event.preventDefault();
     const box = scroll.getBoundingClientRect();
@@ -59,17 +60,20 @@ for (const svg of document.querySelectorAll('svg.chart')) {
   let drag = null;
   scroll.addEventListener('pointerdown', (event) => {
     if (event.button !== 0) return;
-    drag = { x: event.clientX, y: event.clientY, left: scroll.scrollLeft, top: scroll.scrollTop };
+    drag = { x: event.clientX, y: event.clientY, left: scroll.scrollLeft, top: scroll.scrollTop, target: event.target, moved: false };
     scroll.classList.add('dragging');
     scroll.setPointerCapture(event.pointerId);
   });
   scroll.addEventListener('pointermove', (event) => {
     if (drag === null) return;
+    if (Math.abs(event.clientX - drag.x) + Math.abs(event.clientY - drag.y) > 4) drag.moved = true;
     scroll.scrollLeft = drag.left - (event.clientX - drag.x);
     scroll.scrollTop = drag.top - (event.clientY - drag.y);
   });
   const endDrag = () => { drag = null; scroll.classList.remove('dragging'); };
-  scroll.addEventListener('pointerup', endDrag);
+  // A press that did not drag is a click on what was under the pointer (pointer capture
+  // sends the click itself to the viewport).
+  scroll.addEventListener('pointerup', () => { if (drag !== null && !drag.moved) chartClicked(view, drag.target); endDrag(); });
   scroll.addEventListener('pointercancel', endDrag);
   scroll.addEventListener('keydown', (event) => {
     const moves = { ArrowLeft: [-PAN, 0], ArrowRight: [PAN, 0], ArrowUp: [0, -PAN], ArrowDown: [0, PAN] };

@@ -7,16 +7,18 @@
  * for the three dynamic views — coverage of the model-based tests, replay of a recorded
  * trace, and live sessions streamed from a running daemon or engine.
  */
+import type { LaidOutMachine } from './collapse.ts';
 import type { MachineGraph } from './graph.ts';
-import { edgeLabelText, type Layout } from './layout.ts';
+import { edgeLabelText } from './layout.ts';
 import { PROTOCOL_TIMERS } from './machines.ts';
+import { VARIANT_SCRIPT, VARIANT_STYLE } from './page-variants.ts';
 import { ZOOM_SCRIPT, ZOOM_STYLE } from './page-zoom.ts';
 import { checkProperties, type PropertyVerdict } from './properties.ts';
 import { sectionAnchor } from './protocol-document.ts';
 import { escapeXml, toSvg } from './svg.ts';
 
 export interface PageData {
-  machines: { graph: MachineGraph; layout: Layout }[];
+  machines: LaidOutMachine[];
   /** Transition keys exercised by the model-based tests, per machine name. */
   coverage?: Record<string, string[]>;
   /** A recorded trace (transitions as written by `--trace`). */
@@ -50,7 +52,7 @@ svg.chart .pseudo.initial circle { fill: #1d2433; } svg.chart .pseudo.initial pa
 svg.chart .state.active rect { fill: #ffe08a; stroke: #b07d00; stroke-width: 3; }
 svg.chart .transition path { fill: none; stroke: #7a869a; stroke-width: 1.2; }
 svg.chart marker path { fill: #7a869a; }
-svg.chart .transition text.label { font-size: 11px; fill: #44516b; }
+svg.chart .transition text.label { font-size: 11px; fill: #44516b; paint-order: stroke; stroke: #fbfbfe; stroke-width: 3px; stroke-linejoin: round; }
 svg.chart .transition line.leader { stroke: #9aa6bd; stroke-width: 1; stroke-dasharray: 2 3; }
 svg.chart .transition:hover path, svg.chart .transition:hover line.leader { stroke: #1d6fb8; stroke-width: 2.5; stroke-dasharray: none; }
 svg.chart .transition:hover text.label { fill: #1d6fb8; font-weight: bold; }
@@ -97,10 +99,16 @@ function propertyTable(verdicts: readonly PropertyVerdict[]): string {
 
 const SCRIPT = `
 const data = JSON.parse(document.getElementById('pqc-data').textContent);
-const charts = new Map([...document.querySelectorAll('svg.chart')].map((svg) => [svg.dataset.machine, svg]));
+/** Every drawing of each machine (one per choice of collapsed states). */
+const charts = new Map();
+for (const svg of document.querySelectorAll('svg.chart')) charts.set(svg.dataset.machine, [...(charts.get(svg.dataset.machine) || []), svg]);
+/** A state drawn, or a collapsed box drawn for it, among the active ids. */
+const shownActive = (g, ids) => ids.has(g.dataset.state) || (g.dataset.members || '').split(' ').some((id) => ids.has(id));
+const visibleChart = (machine) => (charts.get(machine) || []).find((svg) => !svg.closest('.viewport').hidden);
 const machineIds = Object.fromEntries(data.machines.map((m) => [m.name, m.id]));
 for (const { machine, path } of data.counterexamples)
-  for (const key of path) charts.get(machine)?.querySelector(\`.transition[data-key="\${CSS.escape(key)}"]\`)?.classList.add('counterexample');
+  for (const svg of charts.get(machine) || [])
+    for (const key of path) svg.querySelector(\`.transition[data-key="\${CSS.escape(key)}"]\`)?.classList.add('counterexample');
 
 function activeIds(machine, value) {
   const ids = [];
@@ -127,31 +135,30 @@ function takenEdge(machine, before, after, event) {
 /** Shows a machine's states; given the event, also the transition that led there (and
  * scrolls the chart to it). Returns that transition, or null. */
 function highlight(machine, value, event, scope) {
-  const svg = charts.get(machine);
-  if (!svg) return null;
+  if (!charts.has(machine)) return null;
   const ids = new Set(activeIds(machine, value));
   const key = scope === undefined ? machine : machine + ' ' + scope;
   const edge = event === undefined ? null : takenEdge(machine, previous.get(key) || [], ids, event);
   previous.set(key, [...ids]);
-  for (const g of svg.querySelectorAll('g.state')) g.classList.toggle('active', ids.has(g.dataset.state));
-  for (const g of svg.querySelectorAll('g.transition')) g.classList.toggle('taken', edge !== null && g.dataset.key === edge.key);
-  const target = (edge && svg.querySelector('g.transition.taken')) || [...svg.querySelectorAll('g.state.active')].pop();
+  for (const svg of charts.get(machine)) {
+    for (const g of svg.querySelectorAll('g.state')) g.classList.toggle('active', shownActive(g, ids));
+    for (const g of svg.querySelectorAll('g.transition')) g.classList.toggle('taken', edge !== null && g.dataset.key === edge.key);
+  }
+  const svg = visibleChart(machine);
+  const target = svg && ((edge && svg.querySelector('g.transition.taken')) || [...svg.querySelectorAll('g.state.active')].pop());
   target?.scrollIntoView({ block: 'center', inline: 'center' });
   return edge;
 }
 
 if (data.coverage) {
   for (const [machine, keys] of Object.entries(data.coverage)) {
-    const svg = charts.get(machine);
-    if (!svg) continue;
+    const drawings = charts.get(machine);
+    if (!drawings) continue;
     const covered = new Set(keys);
-    let hit = 0, total = 0;
-    for (const g of svg.querySelectorAll('g.transition')) {
-      total++;
-      const yes = covered.has(g.dataset.key);
-      if (yes) hit++;
-      g.classList.add(yes ? 'covered' : 'uncovered');
-    }
+    for (const svg of drawings)
+      for (const g of svg.querySelectorAll('g.transition')) g.classList.add(covered.has(g.dataset.key) ? 'covered' : 'uncovered');
+    const all = [...drawings[0].querySelectorAll('g.transition')];
+    const hit = all.filter((g) => covered.has(g.dataset.key)).length, total = all.length;
     const note = document.getElementById('coverage-' + machine);
     if (note) note.textContent = 'Model-based tests exercised ' + hit + ' of ' + total + ' drawn transitions (green: exercised, red dashed: not).';
   }
@@ -160,15 +167,21 @@ if (data.coverage) {
 const traceBox = document.getElementById('trace');
 let trace = data.trace || [];
 let step = -1;
+/** Shows the current step: its states and transition in the charts, and where it is. */
 function showStep() {
   const entry = trace[step];
-  let taken = null;
   if (entry) {
     previous.set(entry.machine + ' replay', statesBefore(step));
-    taken = highlight(entry.machine, entry.state, entry.event, 'replay');
+    highlight(entry.machine, entry.state, entry.event, 'replay');
   }
+  markStep();
+}
+/** Marks the current step on the scrubber, the timeline and the position line. */
+function markStep() {
+  const entry = trace[step];
   if (step >= 0) document.getElementById('trace-scrubber').value = String(step);
   for (const row of document.querySelectorAll('#timeline tbody tr')) row.classList.toggle('current', Number(row.dataset.step) === step);
+  const taken = entry ? takenEdge(entry.machine, statesBefore(step), new Set(activeIds(entry.machine, entry.state)), entry.event) : null;
   document.getElementById('trace-position').textContent = trace.length === 0 ? 'no trace loaded' : (step + 1) + ' / ' + trace.length + (entry ? ': ' + entry.machine + ' ' + entry.sessionId.slice(0, 12) + ' → ' + JSON.stringify(entry.state) + ' on ' + (taken ? taken.label + ' — ' + taken.words : entry.event) : '');
 }
 /** Public facts a transition carries, as short text: epochs, then attempts and counts. */
@@ -185,25 +198,31 @@ function statesBefore(index) {
   const before = trace.slice(0, index).reverse().find((t) => t.sessionId === entry.sessionId);
   return before ? activeIds(before.machine, before.state) : [];
 }
+/** A timeline row: the step's time from the first step, session, state, transition,
+ * epochs and counts; a click moves the replay there. */
+function timelineRow(entry, index) {
+  const row = document.createElement('tr');
+  row.dataset.step = String(index);
+  const edge = takenEdge(entry.machine, statesBefore(index), new Set(activeIds(entry.machine, entry.state)), entry.event);
+  const cells = ['+' + ((entry.at - trace[0].at) / 1000).toFixed(3) + ' s', entry.machine + ' ' + entry.sessionId.slice(0, 12), JSON.stringify(entry.state), edge ? edge.label : entry.event, epochsText(entry.context), countsText(entry.context)];
+  for (const text of cells) { const cell = document.createElement('td'); cell.textContent = text; row.append(cell); }
+  row.onclick = () => { step = index; moved(); };
+  return row;
+}
 function buildTimeline() {
   const body = document.querySelector('#timeline tbody');
   body.innerHTML = '';
-  const scrubber = document.getElementById('trace-scrubber');
-  scrubber.max = String(Math.max(0, trace.length - 1));
-  const start = trace.length > 0 ? trace[0].at : 0;
-  trace.forEach((entry, index) => {
-    const row = document.createElement('tr');
-    row.dataset.step = String(index);
-    const edge = takenEdge(entry.machine, statesBefore(index), new Set(activeIds(entry.machine, entry.state)), entry.event);
-    const cells = ['+' + ((entry.at - start) / 1000).toFixed(3) + ' s', entry.machine + ' ' + entry.sessionId.slice(0, 12), JSON.stringify(entry.state), edge ? edge.label : entry.event, epochsText(entry.context), countsText(entry.context)];
-    for (const text of cells) { const cell = document.createElement('td'); cell.textContent = text; row.append(cell); }
-    row.onclick = () => { step = index; showStep(); };
-    body.append(row);
-  });
+  document.getElementById('trace-scrubber').max = String(Math.max(0, trace.length - 1));
+  trace.forEach((entry, index) => body.append(timelineRow(entry, index)));
 }
-document.getElementById('trace-scrubber').oninput = (event) => { if (trace.length > 0) { step = Number(event.target.value); showStep(); } };
-document.getElementById('trace-next').onclick = () => { if (step < trace.length - 1) { step++; showStep(); } };
-document.getElementById('trace-prev').onclick = () => { if (step > 0) { step--; showStep(); } };
+/** The reader moved the replay: on the live page that stops following the latest session. */
+function moved() {
+  if (data.live) stopFollowing(trace[step].sessionId);
+  showStep();
+}
+document.getElementById('trace-scrubber').oninput = (event) => { if (trace.length > 0) { step = Number(event.target.value); moved(); } };
+document.getElementById('trace-next').onclick = () => { if (step < trace.length - 1) { step++; moved(); } };
+document.getElementById('trace-prev').onclick = () => { if (step > 0) { step--; moved(); } };
 document.getElementById('trace-file').onchange = async (event) => {
   const text = await event.target.files[0].text();
   trace = text.split('\\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
@@ -212,13 +231,24 @@ document.getElementById('trace-file').onchange = async (event) => {
 buildTimeline();
 showStep();
 
+/** Set on the live page: stops following the latest session, showing this one. */
+let stopFollowing = () => {};
+/** The live page's timeline keeps this many transitions (then drops the older half). */
+const LIVE_TIMELINE_ROWS = 2000;
 if (data.live) {
   document.getElementById('live').hidden = false;
   const sessions = new Map();
   /** The session the charts show: the most recently active one, unless a row was clicked. */
   let pinned = null;
   const follow = document.getElementById('follow');
-  follow.onchange = () => { if (follow.checked) pinned = null; };
+  follow.onchange = () => {
+    if (!follow.checked) return;
+    pinned = null; step = trace.length - 1; markStep();
+    const s = sessions.get(latest);
+    if (s) { highlight(s.machine, s.state); render(); }
+  };
+  stopFollowing = (sessionId) => { pinned = sessionId; follow.checked = false; };
+  document.getElementById('timeline-box').open = true;
   const render = () => {
     const body = document.getElementById('sessions-body');
     body.innerHTML = '';
@@ -230,7 +260,7 @@ if (data.live) {
         const cell = document.createElement('td'); cell.className = cls; cell.textContent = text; cell.style.whiteSpace = 'pre'; row.append(cell);
       }
       row.classList.toggle('shown', id === (pinned || latest));
-      row.onclick = () => { pinned = id; follow.checked = false; highlight(s.machine, s.state); render(); };
+      row.onclick = () => { stopFollowing(id); highlight(s.machine, s.state); render(); };
       body.append(row);
     }
   };
@@ -238,6 +268,12 @@ if (data.live) {
   const source = new EventSource('/events');
   source.onmessage = (message) => {
     const t = JSON.parse(message.data);
+    // Every transition goes on the timeline; while following, its last row is the current one.
+    if (trace.length >= LIVE_TIMELINE_ROWS) { trace = trace.slice(-LIVE_TIMELINE_ROWS / 2); step = Math.max(-1, step - (LIVE_TIMELINE_ROWS - trace.length)); buildTimeline(); }
+    trace.push(t);
+    document.querySelector('#timeline tbody').append(timelineRow(t, trace.length - 1));
+    document.getElementById('trace-scrubber').max = String(trace.length - 1);
+    if (follow.checked) { step = trace.length - 1; markStep(); }
     const s = sessions.get(t.sessionId) || { machine: t.machine, name: (t.context && t.context.name) || t.sessionId.slice(0, 16), history: [] };
     s.state = t.state; s.history.push(t); if (s.history.length > 50) s.history.shift();
     sessions.set(t.sessionId, s);
@@ -284,11 +320,11 @@ export function renderPage(data: PageData): string {
     live: data.live === true,
   };
   const sections = data.machines.map(
-    ({ graph, layout }) => `
+    ({ graph, variants }) => `
 <h2 id="${graph.name}">${escapeXml(graph.title)} <small class="muted">(${escapeXml(graph.id)})</small></h2>
 <p>${withSectionLinks(graph.description)}</p>
 <p class="muted" id="coverage-${graph.name}"></p>
-<div class="viewport"><div class="scroll">${toSvg(graph, layout)}</div></div>
+<div class="variants">${variants.map((v, i) => `<div class="viewport"${i === 0 ? '' : ' hidden'}><div class="scroll">${toSvg(v.graph, v.layout, v.members, v.expanded)}</div></div>`).join('')}</div>
 <div class="panel"><b>Safety properties</b> <span class="muted">(checked on this chart: <code>pqconnect viz --check</code>)</span>
 ${propertyTable(verdicts.filter((v) => v.machine === graph.name))}</div>
 <details><summary>States</summary>${stateTable(graph)}</details>
@@ -297,7 +333,7 @@ ${propertyTable(verdicts.filter((v) => v.machine === graph.name))}</div>
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>PQConnect state charts</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'">
-<style>${STYLE}${ZOOM_STYLE}</style></head>
+<style>${STYLE}${ZOOM_STYLE}${VARIANT_STYLE}</style></head>
 <body>
 <h1>PQConnect state charts</h1>
 <p>Every state machine of this PQConnect implementation, drawn from its definition. Hover a state for its description and the
@@ -316,7 +352,7 @@ session's packets; untagged states drop them.</p>
 ${sections.join('\n')}
 ${data.protocol === undefined ? '' : `<h2 id="protocol">The protocol (docs/protocol.md)</h2>\n<section class="protocol">${data.protocol}</section>`}
 <script type="application/json" id="pqc-data">${JSON.stringify(embedded).replace(/</g, '\\u003c')}</script>
-<script>${SCRIPT}${ZOOM_SCRIPT}</script>
+<script>${SCRIPT}${ZOOM_SCRIPT}${VARIANT_SCRIPT}</script>
 </body></html>
 `;
 }

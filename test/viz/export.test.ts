@@ -73,6 +73,16 @@ describe('state-chart export', () => {
       'a transition says on hover what causes it',
     );
     assert.doesNotMatch(page, /<tr class="fails"/, 'every property holds on the page');
+    // Each drawing has its own ids: a marker id shared by two drawings draws no arrows
+    // while the first of them is hidden.
+    const ids = [...page.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]!);
+    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    assert.deepEqual([...new Set(repeated)], [], 'every id once');
+    for (const svg of page.match(/<svg [^>]*class="chart"[\s\S]*?<\/svg>/g) ?? []) {
+      const marker = /<marker id="([^"]+)"/.exec(svg)?.[1];
+      const used = new Set([...svg.matchAll(/marker-end="url\(#([^)]+)\)"/g)].map((m) => m[1]));
+      assert.deepEqual([...used], [marker], 'a drawing’s arrows use its own marker');
+    }
     for (const { name } of MACHINES) {
       const json = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as {
         graph: MachineGraph;

@@ -1,11 +1,14 @@
 /**
- * The charts' layout: every transition into a state arrives at its own point, so edges
- * that share a target can be told apart at the state; every drawn transition has its
- * polyline and its label box.
+ * The charts' layout: every label sits on its own line in every drawing of every machine,
+ * clear of states and other labels; every transition into a state arrives at its own
+ * point, so edges that share a target can be told apart at the state; every drawn
+ * transition has its polyline and its label box.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { laidOutMachine } from '../../src/viz/export.ts';
 import { machineGraph } from '../../src/viz/graph.ts';
+import { placeLabels } from '../../src/viz/label-placement.ts';
 import {
   type Box,
   LEADER_MIN,
@@ -52,35 +55,62 @@ describe('chart layout', () => {
       { x: 0, y: 0 },
       { x: 100, y: 0 },
     ];
-    const leader = labelLeader({ x: 40, y: 30, width: 20, height: 10 }, edge);
-    assert.deepEqual(leader, { from: { x: 50, y: 30 }, to: { x: 50, y: 0 } });
+    const leader = labelLeader({ x: 40, y: 30, width: 20, height: 10 }, edge)!;
+    assert.equal(leader.from.y, 30, 'from the label’s nearest side');
+    assert.ok(leader.from.x >= 40 && leader.from.x <= 60);
+    assert.deepEqual(leader.to, { x: leader.from.x, y: 0 }, 'straight to the line');
     assert.equal(labelLeader({ x: 40, y: 2, width: 20, height: 10 }, edge), null, 'touching');
+    // Measured from the whole box, not its centre: a wide label beside a bend touches it.
+    const bend = [
+      { x: 0, y: 100 },
+      { x: 0, y: 0 },
+      { x: 10, y: 0 },
+    ];
+    assert.equal(labelLeader({ x: 2, y: 40, width: 200, height: 28 }, bend), null);
+  });
+
+  it('places a label beside its line, clear of states and of labels placed before it', () => {
+    const line = [
+      { x: 100, y: 0 },
+      { x: 100, y: 200 },
+    ];
+    const state = { x: 104, y: 80, width: 90, height: 36, compound: false };
+    const [first, second] = placeLabels({
+      obstacles: [state],
+      labels: [
+        { points: line, width: 120, height: 14 },
+        { points: line, width: 120, height: 14 },
+      ],
+    });
+    for (const spot of [first!, second!]) {
+      assert.ok(boxToPolyline(spot, line) <= LEADER_MIN, 'on its line');
+      const clear = (o: Box) =>
+        spot.x + spot.width <= o.x ||
+        o.x + o.width <= spot.x ||
+        spot.y + spot.height <= o.y ||
+        o.y + o.height <= spot.y;
+      assert.ok(clear(state), 'clear of the state');
+    }
+    const apart =
+      first!.y + first!.height <= second!.y ||
+      second!.y + second!.height <= first!.y ||
+      first!.x + first!.width <= second!.x ||
+      second!.x + second!.width <= first!.x;
+    assert.ok(apart, 'the two labels apart');
+    assert.equal(first!.x > 100 ? first!.align : 'start', 'start', 'text against the line');
   });
 
   for (const { name, title, machine, events } of MACHINES)
-    it(`${name}: every label touches its edge or is joined to it by a leader`, async () => {
-      const layout = await layoutGraph(machineGraph(name, title, machine, events));
-      for (const edge of layout.edges) {
-        const label = edge.label!;
-        if (edge.leader === null) {
+    it(`${name}: in every drawing (all open, some collapsed) every label is on its own line`, async () => {
+      const { variants } = await laidOutMachine(machineGraph(name, title, machine, events));
+      for (const { expanded, layout } of variants)
+        for (const edge of layout.edges) {
+          assert.equal(edge.leader, null, `${edge.key} (${expanded}): no spot on its line`);
           assert.ok(
-            boxToPolyline(label, edge.points) <= LEADER_MIN + 1,
-            `${edge.key}: label apart, no leader`,
+            boxToPolyline(edge.label!, edge.points) <= LEADER_MIN + 1,
+            `${edge.key} (${expanded}): label apart from its line`,
           );
-          continue;
         }
-        assert.ok(
-          toPolyline(edge.leader.to, edge.points) < 0.5,
-          `${edge.key}: leader ends on the edge`,
-        );
-        const { from } = edge.leader;
-        const onBorder =
-          from.x >= label.x - 0.5 &&
-          from.x <= label.x + label.width + 0.5 &&
-          from.y >= label.y - 0.5 &&
-          from.y <= label.y + label.height + 0.5;
-        assert.ok(onBorder, `${edge.key}: leader starts at the label`);
-      }
     });
 
   for (const { name, title, machine, events } of MACHINES)
