@@ -35,7 +35,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   build-essential python3 pkg-config iproute2 iptables iputils-ping curl dnsmasq-base tcpdump iperf3 conntrack nftables chromium \
-  libnetfilter-queue-dev libseccomp-dev debootstrap time promtool >/dev/null
+  libnetfilter-queue-dev libseccomp-dev debootstrap time promtool bird2 >/dev/null
 apt-get install -y -qq --no-install-recommends "${kem_release[@]}" \
   libmceliece-dev libntruprime-dev >/dev/null
 if ! id -u pqconnect >/dev/null 2>&1; then

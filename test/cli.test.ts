@@ -72,6 +72,13 @@ describe('command-line tools', () => {
     ['pqconnect-server', ['-a', '300.1.1.1'], /--addr: not an IPv4 address: 300\.1\.1\.1/],
     ['pqconnect-server', ['-i', 'a name with spaces'], /invalid interface name/],
     ['pqconnect-keygen', ['--port', '0'], /--port: not a port number: 0/],
+    ['pqconnect-server', ['--listen', '10.90.0'], /--listen: not an IPv4 address: 10\.90\.0/],
+    ['pqconnect-server', ['--instance', 'a b'], /--instance: letters, digits.*: a b/],
+    [
+      'pqconnect-server-check',
+      ['--local', '10.90.0.1', 'www.example.org'],
+      /--local: give one IPv4 address and no HOSTNAME/,
+    ],
     [
       'pqconnect-server',
       ['-a', '10.42.0.0'],

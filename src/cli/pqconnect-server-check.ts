@@ -23,11 +23,16 @@ import { choiceOption, helpOrVersion, parseWithPositionals, runMain, UsageError 
 import type { Outcome } from './server-check-network.ts';
 
 const HELP = `Usage: pqconnect-server-check [options] HOSTNAME
+       pqconnect-server-check [options] --local ADDRESS
 
 Checks the DNS announcement of HOSTNAME, this machine's key files, the key server and a
-full handshake, one line per check. Exit status 0 only if every check passes.
+full handshake, one line per check. With --local, checks only this instance: its key
+server and a handshake at ADDRESS (e.g. a farm's service address on lo), with the key
+hash of the local keys and the local ports; a health check for a BGP speaker. Exit status
+0 only if every check passes.
 
 Options:
+      --local ADDRESS     check the instance serving ADDRESS with the local keys, no DNS
   -d, --keydir DIR        the server's key directory (default ${DEFAULT_KEY_DIR})
   -c, --config-dir DIR    its config directory (default: config/ beside the keys)
   -D, --dns-only          skip the local key and config files (check from anywhere)
@@ -118,11 +123,59 @@ async function localFiles(
   return lines;
 }
 
+/** The announcement the local key and config files make: their key hash and ports. */
+async function localAnnouncement(
+  suite: CryptoSuite,
+  keyDir: string,
+  configDir: string,
+): Promise<{ announcement: Pq1Announcement; ports: { crypto: number; key: number } }> {
+  const keys = await readServerKeys(keyDir);
+  for (const secret of [keys.mcelieceSk, keys.x25519Sk, keys.sessionKey]) secret.fill(0);
+  const pkh = buildKeyTree(suite.sym, keys.mceliecePk, keys.x25519Pk).root;
+  const config = await readServerConfig(configDir);
+  const ports = {
+    crypto: config.cryptoPort ?? DEFAULT_CRYPTO_PORT,
+    key: config.keyPort ?? DEFAULT_KEY_PORT,
+  };
+  return { announcement: { pkh, ports }, ports };
+}
+
+/** `--local ADDRESS`: the key server and a handshake of the instance at ADDRESS. */
+async function checkLocal(
+  suite: CryptoSuite,
+  address: string,
+  keyDir: string,
+  configDir: string,
+  timeoutMs: number,
+  report: (line: Line) => void,
+): Promise<void> {
+  const local = await localAnnouncement(suite, keyDir, configDir).catch((error: Error) => error);
+  if (local instanceof Error) {
+    report({
+      what: 'local keys',
+      outcome: { ok: false, detail: local.message },
+      hint: 'give the key directory with -d',
+    });
+    return;
+  }
+  const { announcement, ports } = local;
+  const { checkHandshake, checkKeyServer } = await import('./server-check-network.ts');
+  report({
+    what: 'key server',
+    outcome: await checkKeyServer(suite, announcement, address, ports.key, timeoutMs),
+  });
+  report({
+    what: 'handshake',
+    outcome: await checkHandshake(suite, announcement, address, address, timeoutMs),
+  });
+}
+
 async function main(): Promise<number> {
   const { values: options, positionals } = parseWithPositionals(process.argv.slice(2), {
     keydir: { type: 'string', short: 'd' },
     'config-dir': { type: 'string', short: 'c' },
     'dns-only': { type: 'boolean', short: 'D' },
+    local: { type: 'string' },
     timeout: { type: 'string' },
     backend: { type: 'string' },
     version: { type: 'boolean' },
@@ -130,7 +183,12 @@ async function main(): Promise<number> {
   });
   const answered = helpOrVersion('pqconnect-server-check', HELP, options);
   if (answered !== undefined) return answered;
-  const [hostname, ...extra] = positionals;
+  const local = options.local;
+  if (local !== undefined && (positionals.length > 0 || !/^(\d{1,3}\.){3}\d{1,3}$/.test(local)))
+    throw new UsageError(
+      `--local: give one IPv4 address and no HOSTNAME: ${[local, ...positionals].join(' ')}`,
+    );
+  const [hostname, ...extra] = local === undefined ? positionals : ['local'];
   if (hostname === undefined || extra.length > 0 || !/^[A-Za-z0-9.-]{1,253}$/.test(hostname))
     throw new UsageError(
       `HOSTNAME: give exactly one host name: ${positionals.join(' ') || '(none)'}`,
@@ -157,6 +215,10 @@ async function main(): Promise<number> {
     if (!line.outcome.ok) failed++;
   };
   try {
+    if (local !== undefined) {
+      await checkLocal(suite, local, keyDir, configDir, timeoutMs, report);
+      return failed === 0 ? 0 : 1;
+    }
     const chain = await cnameChain(resolver, hostname);
     const pq1Name = chain[chain.length - 1]!;
     const announcement = parsePq1Name(pq1Name);

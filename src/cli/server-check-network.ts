@@ -55,7 +55,7 @@ export async function checkKeyServer(
 }
 
 /** An ICMP echo request from the client's tunnel address to `destination`. */
-function echoRequest(destination: string, sequence: number): Uint8Array {
+export function echoRequest(destination: string, sequence: number): Uint8Array {
   const packet = new Uint8Array(28 + 8);
   const view = new DataView(packet.buffer);
   packet[0] = 0x45;

@@ -36,16 +36,17 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
   const keys = await readServerKeys(keyDir);
   const user = await lookupUser(options.user);
 
-  const log = daemonLogger(`pqconnect-server[${process.pid}]`, options.log.format);
+  const tag = options.instance === null ? `${process.pid}` : `${options.instance} ${process.pid}`;
+  const log = daemonLogger(`pqconnect-server[${tag}]`, options.log.format);
   const daemon = new PrivilegedDaemon('server', log, options.log.format);
   daemon.onShutdown(() => lock.release());
   return daemon.run(async () => {
     // Before anything is installed: a port in use ends the start here.
     await daemon.serveMetrics(options.metrics);
     const io = nativeIo();
-    const crypto = io.udpBind('0.0.0.0', cryptoPort, offload);
+    const crypto = io.udpBind(options.listenAddress, cryptoPort, offload);
     daemon.onShutdown(() => io.closeFd(crypto.fd));
-    const keyServer = io.udpBind('0.0.0.0', keyPort, false);
+    const keyServer = io.udpBind(options.listenAddress, keyPort, false);
     daemon.onShutdown(() => io.closeFd(keyServer.fd));
     const tun = await createTun(tunSettings(options));
     daemon.onShutdown(() => io.closeFd(tun.fd));
@@ -76,7 +77,7 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
     await daemon.workerReady();
     await daemon.serveStatus(user.gid, runDir);
     log(
-      `server up: ${tun.name} ${tunnelAddress}/${prefixLength} MTU ${mtu}, crypto port ${crypto.port}, key port ${keyServer.port}`,
+      `server up${options.instance === null ? '' : ` (instance ${options.instance})`}: ${tun.name} ${tunnelAddress}/${prefixLength} MTU ${mtu}, crypto port ${options.listenAddress}:${crypto.port}, key port ${options.listenAddress}:${keyServer.port}`,
     );
   });
 }

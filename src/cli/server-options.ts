@@ -6,7 +6,7 @@
  */
 import { configDirFor, DEFAULT_KEY_DIR, readServerConfig } from '../io/key-files.ts';
 import { DEFAULT_CRYPTO_PORT, DEFAULT_KEY_PORT } from '../protocol/constants.ts';
-import { parse, portOption } from './args.ts';
+import { addressOption, parse, portOption, UsageError } from './args.ts';
 import {
   DAEMON_HELP,
   DAEMON_OPTIONS,
@@ -26,15 +26,28 @@ Options:
   -m, --mask BITS         tunnel prefix length, 8..24 (default 16)
   -i, --interface-name N  TUN device name (default pqcserv0)
   -H, --host-ip ADDRESS   deliver tunnel traffic to this address (server-in-a-bottle)
+      --listen ADDRESS    bind the crypto and key ports to ADDRESS only (default 0.0.0.0;
+                          a farm's service address, so replies leave from it)
+      --instance NAME     this instance's name in its logs (a farm: which one said it)
 ${DAEMON_HELP}`;
 
 export interface ServerOptions extends DaemonOptions {
   keyDir: string;
   cryptoPort: number;
   keyPort: number;
+  listenAddress: string;
+  instance: string | null;
 }
 
 export type ServerCommand = { run: ServerOptions } | 'help' | 'version';
+
+/** An instance name: letters, digits, '-', '_' and '.', up to 32. */
+function instanceOption(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  if (!/^[A-Za-z0-9._-]{1,32}$/.test(value))
+    throw new UsageError(`--instance: letters, digits, '.', '_' or '-', up to 32: ${value}`);
+  return value;
+}
 
 export async function parseServerOptions(argv: string[]): Promise<ServerCommand> {
   const options = parse(argv, {
@@ -42,6 +55,8 @@ export async function parseServerOptions(argv: string[]): Promise<ServerCommand>
     keydir: { type: 'string', short: 'd' },
     port: { type: 'string', short: 'p' },
     keyport: { type: 'string', short: 'k' },
+    listen: { type: 'string' },
+    instance: { type: 'string' },
   });
   if (options.help) return 'help';
   if (options.version) return 'version';
@@ -54,6 +69,8 @@ export async function parseServerOptions(argv: string[]): Promise<ServerCommand>
       keyDir,
       cryptoPort: portOption(options.port, 'port', config.cryptoPort ?? DEFAULT_CRYPTO_PORT),
       keyPort: portOption(options.keyport, 'keyport', config.keyPort ?? DEFAULT_KEY_PORT),
+      listenAddress: addressOption(options.listen, 'listen', '0.0.0.0'),
+      instance: instanceOption(options.instance),
     },
   };
 }
