@@ -47,7 +47,16 @@ export async function iperfUdpPacketsPerSecond(
 
 /** Average RTT in ms of 50 pings 20 ms apart. */
 export async function pingAverageMs(lab: Lab, from: Host, target: string): Promise<number> {
-  const result = await lab.run(from, 'ping', ['-c', '50', '-i', '0.02', '-q', target], 30_000);
+  return pingAverage((args) => lab.run(from, 'ping', args, 30_000), target);
+}
+
+/** Average RTT in ms of `count` pings 20 ms apart, ping run by `ping`. */
+export async function pingAverage(
+  ping: (args: string[]) => Promise<{ stdout: string; stderr: string }>,
+  target: string,
+  count = 50,
+): Promise<number> {
+  const result = await ping(['-c', String(count), '-i', '0.02', '-q', target]);
   const average = /rtt min\/avg\/max\/mdev = [\d.]+\/([\d.]+)\//.exec(result.stdout)?.[1];
   if (average === undefined) throw new Error(`ping ${target}: ${result.stdout}${result.stderr}`);
   return Number(average);

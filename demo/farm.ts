@@ -2,7 +2,8 @@
  * A PQConnect server farm in network namespaces, spread the way large UDP services are:
  * a router namespace and `instances` server namespaces, each instance with the service
  * address 10.90.0.1 on its loopback, announced by bird2 over BGP (hold time 3 s) to the
- * router's bird2, which installs one ECMP route with a path per healthy instance; the
+ * router's bird2 (docs/farm/bird-instance.conf and bird-router.conf, the documented
+ * examples, run as they are), which installs one ECMP route with a path per healthy instance; the
  * kernel hashes each packet's source and destination addresses (fib_multipath_hash_policy
  * 0) to pick the path, so all of a client's packets — key requests and tunnel alike —
  * reach one instance. Clients live in one namespace behind the router (10.81.0.10 and
@@ -13,20 +14,22 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_CRYPTO_PORT } from '../src/protocol/constants.ts';
 import { waitFor } from './lab.ts';
-import { BIN } from './scenario.ts';
+import { BIN, LAB_DAEMON_ARGS } from './scenario.ts';
 
 export const SERVICE_ADDRESS = '10.90.0.1';
 export const ROUTER_CLIENT_SIDE = '10.81.0.1';
 export const FIRST_CLIENT = 10;
 export const SERVICE_NAME = 'www.farm.test';
-const HEALTH_SCRIPT = join(import.meta.dirname, '..', 'docs', 'farm', 'farm-health.sh');
-const ROUTER_AS = 65000;
-const INSTANCE_AS = 65001;
+const DOCS = join(import.meta.dirname, '..', 'docs', 'farm');
+const HEALTH_SCRIPT = join(DOCS, 'farm-health.sh');
+/** The documented router configuration names three instances. */
+export const MAX_INSTANCES = 3;
 
 export interface Instance {
   index: number;
@@ -49,6 +52,8 @@ export interface Farm {
   instances: Instance[];
   keyDir: string;
   pq1Name: string;
+  /** The clients' addresses (10.81.0.10 and up). */
+  clientAddresses: string[];
   run(
     namespace: string,
     command: string,
@@ -60,9 +65,23 @@ export interface Farm {
   startInstance(instance: Instance): Promise<void>;
   /** SIGKILLs an instance's pqconnect-server (its bird and health loop stay). */
   killServer(instance: Instance): Promise<void>;
+  /** The whole instance dies: every process in it is SIGKILLed, its link goes down. */
+  killMachine(instance: Instance): Promise<void>;
+  /** Brings a dead instance back: link up, bird, server and health loop. */
+  reviveMachine(instance: Instance): Promise<void>;
+  /** Makes an instance alive but unhealthy (nftables drops its crypto port), or undoes it. */
+  dropCryptoPort(instance: Instance, drop: boolean): Promise<void>;
+  /** `pqconnect-server status --json` of an instance. */
+  status(instance: Instance): Promise<ServerStatus>;
   /** Which instances the router's route to the service address goes through now. */
   paths(): Promise<number[]>;
   destroy(): Promise<void>;
+}
+
+export interface ServerStatus {
+  instance?: string;
+  counters?: Record<string, number>;
+  sessions?: { peer: string; state: unknown }[];
 }
 
 const exec = promisify(execFile);
@@ -75,6 +94,7 @@ async function run(
   try {
     const { stdout, stderr } = await exec('ip', ['netns', 'exec', namespace, command, ...args], {
       timeout: 60_000,
+      maxBuffer: 256 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -93,51 +113,43 @@ async function must(command: string, args: string[]): Promise<void> {
   });
 }
 
-function instanceBird(instance: Instance): string {
-  return `router id ${instance.address};
-protocol device { scan time 1; }
-protocol static anycast {
-  disabled;
-  ipv4;
-  route ${SERVICE_ADDRESS}/32 via "lo";
-}
-protocol bgp uplink {
-  local ${instance.address} as ${INSTANCE_AS};
-  neighbor ${instance.routerSide} as ${ROUTER_AS};
-  hold time 3; keepalive time 1; connect retry time 1;
-  ipv4 { import none; export where proto = "anycast"; next hop self; };
-}
-`;
+async function sysctl(namespace: string, setting: string): Promise<void> {
+  await must('ip', ['netns', 'exec', namespace, 'sysctl', '-qw', setting]);
 }
 
-function routerBird(instances: readonly Instance[]): string {
-  const peers = instances.map(
-    (i) => `protocol bgp instance${i.index} {
-  local ${i.routerSide} as ${ROUTER_AS};
-  neighbor ${i.address} as ${INSTANCE_AS};
-  hold time 3; keepalive time 1; connect retry time 1;
-  ipv4 { import all; export none; };
+/** Many `ip` commands in one namespace at once (ip -batch). */
+async function batch(namespace: string, commands: string[]): Promise<void> {
+  const file = join(tmpdir(), `pqconnect-ip-batch-${randomBytes(4).toString('hex')}`);
+  await writeFile(file, `${commands.join('\n')}\n`);
+  try {
+    await must('ip', ['-n', namespace, '-batch', file]);
+  } finally {
+    await rm(file, { force: true });
+  }
 }
-`,
-  );
-  return `router id ${ROUTER_CLIENT_SIDE};
-protocol device { scan time 1; }
-protocol kernel {
-  ipv4 { import none; export all; };
-  merge paths on;
-}
-${peers.join('')}`;
+
+/** The documented instance configuration with this instance's two addresses. */
+async function instanceBird(instance: Instance): Promise<string> {
+  const example = await readFile(join(DOCS, 'bird-instance.conf'), 'utf8');
+  return example
+    .replace(/^define SELF = .*$/m, `define SELF = ${instance.address};`)
+    .replace(/^define UPLINK = .*$/m, `define UPLINK = ${instance.routerSide};`);
 }
 
 export async function createFarm(
   options: { instances?: number; clients?: number } = {},
 ): Promise<Farm> {
-  const count = options.instances ?? 3;
+  const count = options.instances ?? MAX_INSTANCES;
+  if (count < 1 || count > MAX_INSTANCES) throw new Error(`instances: 1..${MAX_INSTANCES}`);
   const clientCount = options.clients ?? 20;
   const prefix = `pqf${randomBytes(2).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), `pqconnect-farm-${prefix}-`));
   const router = `${prefix}-router`;
   const clients = `${prefix}-clients`;
+  const clientAddresses = Array.from(
+    { length: clientCount },
+    (_, i) => `10.81.${(FIRST_CLIENT + i) >> 8}.${(FIRST_CLIENT + i) & 0xff}`,
+  );
   const instances: Instance[] = Array.from({ length: count }, (_, k) => {
     const index = k + 1;
     return {
@@ -161,23 +173,35 @@ export async function createFarm(
     processes.push({ name, child, output });
     return child;
   };
+  const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
   const stop = async (child: ChildProcess, signal: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (!running(child)) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill(signal);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (running(child)) child.kill('SIGKILL');
+  };
+  // bird runs as a daemon of its own: end every process left in the namespace.
+  const killAll = async (namespace: string) => {
+    const left = await exec('ip', ['netns', 'pids', namespace]).catch(() => ({ stdout: '' }));
+    for (const pid of left.stdout.split(/\s+/).filter(Boolean))
+      await exec('kill', ['-9', pid]).catch(() => {});
   };
   const destroy = async () => {
     for (const { child } of [...processes].reverse()) await stop(child, 'SIGTERM');
     for (const ns of [router, clients, ...instances.map((i) => i.namespace)]) {
-      // bird runs as a daemon of its own: end every process left in the namespace.
-      const left = await exec('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }));
-      for (const pid of left.stdout.split(/\s+/).filter(Boolean))
-        await exec('kill', ['-9', pid]).catch(() => {});
+      await killAll(ns);
       await exec('ip', ['netns', 'del', ns]).catch(() => {});
     }
     await rm(dir, { recursive: true, force: true });
+  };
+  const startBird = async (instance: Instance) => {
+    const config = join(dir, `bird-i${instance.index}.conf`);
+    await writeFile(config, await instanceBird(instance));
+    await must('ip', [
+      ...['netns', 'exec', instance.namespace, 'bird', '-c', config],
+      ...['-s', instance.birdSocket, '-P', join(dir, `bird-i${instance.index}.pid`)],
+    ]);
   };
   const keyDir = join(dir, 'keys');
   let pq1Name = '';
@@ -186,120 +210,47 @@ export async function createFarm(
       await must('ip', ['netns', 'add', ns]);
       await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
-    await must('ip', ['netns', 'exec', router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
-    await must('ip', [
-      'netns',
-      'exec',
-      router,
-      'sysctl',
-      '-qw',
-      'net.ipv4.fib_multipath_hash_policy=0',
-    ]);
+    await sysctl(router, 'net.ipv4.ip_forward=1');
+    await sysctl(router, 'net.ipv4.fib_multipath_hash_policy=0');
+    await sysctl(router, 'net.ipv4.conf.all.ignore_routes_with_linkdown=1');
     await must('ip', ['link', 'add', `${prefix}c0`, 'type', 'veth', 'peer', 'name', `${prefix}c1`]);
     await must('ip', ['link', 'set', `${prefix}c0`, 'netns', router, 'name', 'clients']);
     await must('ip', ['link', 'set', `${prefix}c1`, 'netns', clients, 'name', 'eth0']);
-    await must('ip', ['-n', router, 'addr', 'add', `${ROUTER_CLIENT_SIDE}/24`, 'dev', 'clients']);
+    await must('ip', ['-n', router, 'addr', 'add', `${ROUTER_CLIENT_SIDE}/16`, 'dev', 'clients']);
     await must('ip', ['-n', router, 'link', 'set', 'clients', 'up']);
-    for (let i = 0; i < clientCount; i++)
-      await must('ip', [
-        '-n',
-        clients,
-        'addr',
-        'add',
-        `10.81.0.${FIRST_CLIENT + i}/24`,
-        'dev',
-        'eth0',
-      ]);
+    await batch(
+      clients,
+      clientAddresses.map((address) => `addr add ${address}/16 dev eth0`),
+    );
     await must('ip', ['-n', clients, 'link', 'set', 'eth0', 'up']);
     await must('ip', ['-n', clients, 'route', 'add', 'default', 'via', ROUTER_CLIENT_SIDE]);
     for (const instance of instances) {
       const [outside, inside] = [`${prefix}r${instance.index}`, `${prefix}s${instance.index}`];
+      const link = `i${instance.index}`;
       await must('ip', ['link', 'add', outside, 'type', 'veth', 'peer', 'name', inside]);
-      await must('ip', ['link', 'set', outside, 'netns', router, 'name', `i${instance.index}`]);
+      await must('ip', ['link', 'set', outside, 'netns', router, 'name', link]);
       await must('ip', ['link', 'set', inside, 'netns', instance.namespace, 'name', 'eth0']);
-      await must('ip', [
-        '-n',
-        router,
-        'addr',
-        'add',
-        `${instance.routerSide}/24`,
-        'dev',
-        `i${instance.index}`,
+      await batch(router, [
+        `addr add ${instance.routerSide}/24 dev ${link}`,
+        `link set ${link} up`,
       ]);
-      await must('ip', ['-n', router, 'link', 'set', `i${instance.index}`, 'up']);
-      await must('ip', [
-        '-n',
-        instance.namespace,
-        'addr',
-        'add',
-        `${instance.address}/24`,
-        'dev',
-        'eth0',
+      await batch(instance.namespace, [
+        `addr add ${instance.address}/24 dev eth0`,
+        `addr add ${SERVICE_ADDRESS}/32 dev lo`,
+        'link set eth0 up',
+        `route add default via ${instance.routerSide}`,
       ]);
-      await must('ip', [
-        '-n',
-        instance.namespace,
-        'addr',
-        'add',
-        `${SERVICE_ADDRESS}/32`,
-        'dev',
-        'lo',
-      ]);
-      await must('ip', ['-n', instance.namespace, 'link', 'set', 'eth0', 'up']);
-      await must('ip', [
-        '-n',
-        instance.namespace,
-        'route',
-        'add',
-        'default',
-        'via',
-        instance.routerSide,
-      ]);
-      await must('ip', [
-        'netns',
-        'exec',
-        instance.namespace,
-        'sysctl',
-        '-qw',
-        `net.ipv4.ip_default_ttl=${instance.ttl}`,
-      ]);
-      const config = join(dir, `bird-i${instance.index}.conf`);
-      await writeFile(config, instanceBird(instance));
-      await must('ip', [
-        'netns',
-        'exec',
-        instance.namespace,
-        'bird',
-        '-c',
-        config,
-        '-s',
-        instance.birdSocket,
-        '-P',
-        join(dir, `bird-i${instance.index}.pid`),
-      ]);
+      await sysctl(instance.namespace, `net.ipv4.ip_default_ttl=${instance.ttl}`);
+      await startBird(instance);
     }
-    const routerConfig = join(dir, 'bird-router.conf');
-    await writeFile(routerConfig, routerBird(instances));
+    const routerConfig = join(DOCS, 'bird-router.conf');
     await must('ip', [
-      'netns',
-      'exec',
-      router,
-      'bird',
-      '-c',
-      routerConfig,
-      '-s',
-      join(dir, 'bird-router.ctl'),
-      '-P',
-      join(dir, 'bird-router.pid'),
+      ...['netns', 'exec', router, 'bird', '-c', routerConfig],
+      ...['-s', join(dir, 'bird-router.ctl'), '-P', join(dir, 'bird-router.pid')],
     ]);
     // One set of long-term keys for every instance (0600 files, 0700 directory).
     const keygen = await run(router, BIN('pqconnect-keygen'), [
-      '--keydir',
-      keyDir,
-      '--name',
-      SERVICE_NAME,
-      '--address',
-      SERVICE_ADDRESS,
+      ...['--keydir', keyDir, '--name', SERVICE_NAME, '--address', SERVICE_ADDRESS],
     ]);
     if (keygen.code !== 0) throw new Error(`pqconnect-keygen: ${keygen.stderr}`);
     const label = /pq1 label: (\S+)/.exec(keygen.stdout)?.[1];
@@ -309,12 +260,8 @@ export async function createFarm(
       router,
       'dnsmasq',
       [
-        '--no-daemon',
-        '--no-resolv',
-        '--no-hosts',
-        '--bind-interfaces',
+        ...['--no-daemon', '--no-resolv', '--no-hosts', '--bind-interfaces', '--user=root'],
         `--listen-address=${ROUTER_CLIENT_SIDE}`,
-        '--user=root',
         `--host-record=${pq1Name},${SERVICE_ADDRESS}`,
         `--cname=${SERVICE_NAME},${pq1Name}`,
       ],
@@ -337,6 +284,7 @@ export async function createFarm(
     instances,
     keyDir,
     pq1Name,
+    clientAddresses,
     run,
     start,
     logs: (name) =>
@@ -353,14 +301,15 @@ export async function createFarm(
           instance.namespace,
           BIN('pqconnect-server'),
           [
-            '--keydir',
-            keyDir,
-            '--listen',
-            SERVICE_ADDRESS,
-            '--instance',
-            `i${instance.index}`,
-            '--run-dir',
-            instance.runDir,
+            ...[
+              '--keydir',
+              keyDir,
+              '--listen',
+              SERVICE_ADDRESS,
+              '--instance',
+              `i${instance.index}`,
+            ],
+            ...['--run-dir', instance.runDir, ...LAB_DAEMON_ARGS],
           ],
           name,
         ),
@@ -370,19 +319,58 @@ export async function createFarm(
         async () => farm.logs(name).split('server up').length > before,
         30_000,
       );
-      if (
-        !processes.some((p) => p.name === `health-i${instance.index}` && p.child.exitCode === null)
-      )
+      const health = `health-i${instance.index}`;
+      if (!processes.some((p) => p.name === health && running(p.child)))
         start(
           instance.namespace,
           'bash',
           [HEALTH_SCRIPT, SERVICE_ADDRESS, keyDir, instance.birdSocket],
-          `health-i${instance.index}`,
+          health,
         );
     },
     killServer: async (instance) => {
       const child = servers.get(instance.index);
       if (child) await stop(child, 'SIGKILL');
+    },
+    killMachine: async (instance) => {
+      await killAll(instance.namespace);
+      await must('ip', ['-n', instance.namespace, 'link', 'set', 'eth0', 'down']);
+    },
+    reviveMachine: async (instance) => {
+      // A link going down takes its routes with it.
+      await batch(instance.namespace, [
+        'link set eth0 up',
+        `route replace default via ${instance.routerSide}`,
+      ]);
+      await startBird(instance);
+      await farm.startInstance(instance);
+    },
+    dropCryptoPort: async (instance, drop) => {
+      const file = join(dir, `fault-i${instance.index}.nft`);
+      await writeFile(
+        file,
+        drop
+          ? `table inet farmfault {
+  chain input {
+    type filter hook input priority -10; policy accept;
+    udp dport ${DEFAULT_CRYPTO_PORT} drop
+  }
+}
+`
+          : 'delete table inet farmfault\n',
+      );
+      const result = await run(instance.namespace, 'nft', ['-f', file]);
+      if (result.code !== 0) throw new Error(`nft on i${instance.index}: ${result.stderr}`);
+    },
+    status: async (instance) => {
+      const result = await run(instance.namespace, BIN('pqconnect-server'), [
+        ...['status', '--json', '--run-dir', instance.runDir],
+      ]);
+      if (result.code !== 0)
+        throw new Error(
+          `status of i${instance.index}: ${result.stdout.slice(0, 300)}${result.stderr}`,
+        );
+      return JSON.parse(result.stdout) as ServerStatus;
     },
     paths,
     destroy,

@@ -12,7 +12,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = (tool: string) => join(ROOT, 'bin', tool);
 /** Options every daemon started here gets first (the test command runs the namespace
  * suites a second time with PQCONNECT_LAB_DAEMON_ARGS="--offload off"). */
-const LAB_DAEMON_ARGS = (process.env.PQCONNECT_LAB_DAEMON_ARGS ?? '').split(/\s+/).filter(Boolean);
+export const LAB_DAEMON_ARGS = (process.env.PQCONNECT_LAB_DAEMON_ARGS ?? '')
+  .split(/\s+/)
+  .filter(Boolean);
 
 export interface Scenario {
   keyDir: string;

@@ -80,6 +80,16 @@ describe('command-line tools', () => {
       /--local: give one IPv4 address and no HOSTNAME/,
     ],
     [
+      'pqconnect-server-check',
+      ['--every', '1', 'www.example.org'],
+      /--every: only with --local: 1/,
+    ],
+    [
+      'pqconnect-server-check',
+      ['--local', '10.90.0.1', '--every', '0.01'],
+      /--every: seconds must be in \[0\.1, 3600\]: 0\.01/,
+    ],
+    [
       'pqconnect-server',
       ['-a', '10.42.0.0'],
       /--addr: 10\.42\.0\.0 is the network address of its \/16; give a host address such as 10\.42\.0\.1/,

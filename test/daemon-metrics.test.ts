@@ -46,7 +46,7 @@ describe('daemon metrics', () => {
     });
     const text = await metrics.registry.metrics();
     for (const line of [
-      'pqconnect_info{role="client",version="0.2.0"} 1',
+      'pqconnect_info{role="client",version="0.2.0",instance=""} 1',
       'pqconnect_uptime_seconds 12',
       'pqconnect_handshakes_total{event="sent"} 3',
       'pqconnect_handshakes_total{event="liveness"} 1',
@@ -74,6 +74,17 @@ describe('daemon metrics', () => {
     assert.ok(text.includes('pqconnect_tunnel_bytes_total{direction="in"} 1510\n'), text);
     assert.ok(text.includes('pqconnect_static_key_download_seconds_count 2\n'), text);
     assert.ok(text.includes('pqconnect_handshake_duration_seconds_count 2\n'), text);
+  });
+
+  it('names a farm instance in pqconnect_info, empty without one', async () => {
+    const named = new DaemonMetrics('server', '0.2.0', workerCounterNames('server'), 'i3');
+    assert.ok(
+      (await named.registry.metrics()).includes(
+        'pqconnect_info{role="server",version="0.2.0",instance="i3"} 1\n',
+      ),
+    );
+    const plain = new DaemonMetrics('server', '0.2.0');
+    assert.ok((await plain.registry.metrics()).includes('instance=""} 1\n'));
   });
 
   it('bounds what a hostile worker can report: numbers checked, labels from the catalogue', async () => {

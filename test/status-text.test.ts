@@ -95,6 +95,8 @@ describe('status text', () => {
       server,
       /^pqconnect-server \?: pid \? \(worker -\), 1 session\n\nclient: 10\.77\.0\.1:42423\n {2}inner address: 10\.42\.0\.2\n {2}state: open for 5s\n/,
     );
+    const farm = statusText({ instance: 'i2', listen: '10.90.0.1', sessions: [] }, 'server', NOW);
+    assert.match(farm, /^pqconnect-server \? \(instance i2\): pid \? \(worker -\), 0 sessions\n/);
     const fallback = statusText(
       {
         sessions: [

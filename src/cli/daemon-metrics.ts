@@ -69,15 +69,16 @@ export class DaemonMetrics {
     role: 'client' | 'server',
     version: string,
     reported: readonly string[] = workerCounterNames(role),
+    instance: string | null = null,
   ) {
     this.reported = new Set(reported);
     const registers = [this.registry];
     new Gauge({
       name: 'pqconnect_info',
-      help: 'The daemon: role and version (always 1).',
-      labelNames: ['role', 'version'],
+      help: 'The daemon: role, version and instance name (--instance; empty without one). Always 1.',
+      labelNames: ['role', 'version', 'instance'],
       registers,
-    }).set({ role, version }, 1);
+    }).set({ role, version, instance: instance ?? '' }, 1);
     this.uptime = new Gauge({
       name: 'pqconnect_uptime_seconds',
       help: 'Seconds since the daemon started.',
@@ -248,10 +249,11 @@ export async function startMetrics(
   status: () => Promise<unknown>,
   address: MetricsAddress,
   log: Logger,
+  instance: string | null,
 ): Promise<() => Promise<void>> {
   const where = `${address.host}:${address.port}`;
   const server = await serveMetrics(
-    new DaemonMetrics(role, packageVersion()),
+    new DaemonMetrics(role, packageVersion(), workerCounterNames(role), instance),
     status,
     address.host,
     address.port,

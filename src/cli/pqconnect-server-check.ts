@@ -23,16 +23,19 @@ import { choiceOption, helpOrVersion, parseWithPositionals, runMain, UsageError 
 import type { Outcome } from './server-check-network.ts';
 
 const HELP = `Usage: pqconnect-server-check [options] HOSTNAME
-       pqconnect-server-check [options] --local ADDRESS
+       pqconnect-server-check [options] --local ADDRESS [--every SECONDS]
 
 Checks the DNS announcement of HOSTNAME, this machine's key files, the key server and a
 full handshake, one line per check. With --local, checks only this instance: its key
 server and a handshake at ADDRESS (e.g. a farm's service address on lo), with the key
-hash of the local keys and the local ports; a health check for a BGP speaker. Exit status
-0 only if every check passes.
+hash of the local keys and the local ports; a health check for a BGP speaker, which stops
+at the first failed check. With --every, it keeps checking (one session kept, an echo
+through it and a key-server answer per round) and prints a line per round, "✓ healthy"
+or "✗ unhealthy: why", until stopped. Exit status 0 only if every check passes.
 
 Options:
       --local ADDRESS     check the instance serving ADDRESS with the local keys, no DNS
+      --every SECONDS     with --local: check again every SECONDS (0.1..3600), until stopped
   -d, --keydir DIR        the server's key directory (default ${DEFAULT_KEY_DIR})
   -c, --config-dir DIR    its config directory (default: config/ beside the keys)
   -D, --dns-only          skip the local key and config files (check from anywhere)
@@ -160,14 +163,80 @@ async function checkLocal(
   }
   const { announcement, ports } = local;
   const { checkHandshake, checkKeyServer } = await import('./server-check-network.ts');
-  report({
-    what: 'key server',
-    outcome: await checkKeyServer(suite, announcement, address, ports.key, timeoutMs),
-  });
+  const keyServer = await checkKeyServer(suite, announcement, address, ports.key, timeoutMs);
+  report({ what: 'key server', outcome: keyServer });
+  // A health check wants its verdict soon: a silent key server ends it here.
+  if (!keyServer.ok) return;
   report({
     what: 'handshake',
     outcome: await checkHandshake(suite, announcement, address, address, timeoutMs),
   });
+}
+
+/** `--every SECONDS` in ms, or null without it; only with --local. */
+function everyOption(value: string | undefined, local: string | undefined): number | null {
+  if (value === undefined) return null;
+  if (local === undefined) throw new UsageError(`--every: only with --local: ${value}`);
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0.1 || seconds > 3600)
+    throw new UsageError(`--every: seconds must be in [0.1, 3600]: ${value}`);
+  return Math.round(seconds * 1000);
+}
+
+/**
+ * `--local ADDRESS --every SECONDS`: a round per period on one kept session — the key
+ * server's answer, then an echo through the tunnel (TunnelProbe: a new session at the
+ * start and after the tunnel stops answering). One line per round; stops on SIGTERM or
+ * SIGINT (exit 0).
+ */
+async function watchLocal(
+  suite: CryptoSuite,
+  address: string,
+  keyDir: string,
+  configDir: string,
+  timeoutMs: number,
+  everyMs: number,
+): Promise<number> {
+  const local = await localAnnouncement(suite, keyDir, configDir).catch((error: Error) => error);
+  if (local instanceof Error) {
+    print({ what: 'local keys', outcome: { ok: false, detail: local.message } });
+    return 1;
+  }
+  const { announcement, ports } = local;
+  const { checkKeyServer, TunnelProbe } = await import('./server-check-network.ts');
+  const probe = new TunnelProbe(suite, announcement, address, address);
+  let stopped = false;
+  let wake = () => {};
+  const stop = () => {
+    stopped = true;
+    wake();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    while (!stopped) {
+      const started = Date.now();
+      const keyServer = await checkKeyServer(suite, announcement, address, ports.key, timeoutMs);
+      const echo = keyServer.ok ? await probe.echo(timeoutMs) : null;
+      if (keyServer.ok && echo?.ok) process.stdout.write(`✓ healthy: ${echo.detail}\n`);
+      else {
+        const why = echo === null ? `key server: ${keyServer.detail}` : `tunnel: ${echo.detail}`;
+        process.stdout.write(`✗ unhealthy: ${why}\n`);
+      }
+      const rest = everyMs - (Date.now() - started);
+      if (rest > 0 && !stopped)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, rest);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+    }
+    return 0;
+  } finally {
+    await probe.close();
+  }
 }
 
 async function main(): Promise<number> {
@@ -176,6 +245,7 @@ async function main(): Promise<number> {
     'config-dir': { type: 'string', short: 'c' },
     'dns-only': { type: 'boolean', short: 'D' },
     local: { type: 'string' },
+    every: { type: 'string' },
     timeout: { type: 'string' },
     backend: { type: 'string' },
     version: { type: 'boolean' },
@@ -188,6 +258,7 @@ async function main(): Promise<number> {
     throw new UsageError(
       `--local: give one IPv4 address and no HOSTNAME: ${[local, ...positionals].join(' ')}`,
     );
+  const everyMs = everyOption(options.every, local);
   const [hostname, ...extra] = local === undefined ? positionals : ['local'];
   if (hostname === undefined || extra.length > 0 || !/^[A-Za-z0-9.-]{1,253}$/.test(hostname))
     throw new UsageError(
@@ -215,6 +286,8 @@ async function main(): Promise<number> {
     if (!line.outcome.ok) failed++;
   };
   try {
+    if (local !== undefined && everyMs !== null)
+      return await watchLocal(suite, local, keyDir, configDir, timeoutMs, everyMs);
     if (local !== undefined) {
       await checkLocal(suite, local, keyDir, configDir, timeoutMs, report);
       return failed === 0 ? 0 : 1;

@@ -168,11 +168,17 @@ export class PrivilegedDaemon {
     this.worker?.send(message);
   }
 
-  /** `--metrics`: Prometheus metrics from the worker's status, served until shutdown. */
-  async serveMetrics(address: MetricsAddress | undefined): Promise<void> {
+  /** `--metrics`: Prometheus metrics from the worker's status, served until shutdown;
+   * `instance` (a farm's --instance) goes into pqconnect_info. */
+  async serveMetrics(
+    address: MetricsAddress | undefined,
+    instance: string | null = null,
+  ): Promise<void> {
     if (address === undefined) return;
     const { startMetrics } = await import('./daemon-metrics.ts');
-    this.onShutdown(await startMetrics(this.role, () => this.workerStatus(), address, this.log));
+    this.onShutdown(
+      await startMetrics(this.role, () => this.workerStatus(), address, this.log, instance),
+    );
   }
 
   async serveStatus(gid: number, runDir: string): Promise<void> {

@@ -3,7 +3,8 @@
  * (the answer must be the key tree's top node that hashes to the announced key hash), and
  * a full session through the crypto port with a real client engine on an ephemeral UDP
  * port — key download, handshake and an ICMP echo answered by the server host through the
- * tunnel. Nothing needs root.
+ * tunnel, once (checkHandshake) or round after round on one kept session (TunnelProbe).
+ * Nothing needs root.
  */
 import { filter, firstValueFrom, mergeAll, timeout } from 'rxjs';
 import type { CryptoSuite } from '../crypto/suite.ts';
@@ -13,12 +14,16 @@ import { inspectIpv4, parseIpv4Address, repairChecksums } from '../protocol/ipv4
 import { encodeStaticKeyRequest, parseKeyResponse } from '../protocol/keyserver-messages.ts';
 import { KeyTreeAssembler } from '../protocol/keytree-assembler.ts';
 import type { Pq1Announcement } from '../protocol/names.ts';
+import type { DatagramTransport } from '../shared/transport.ts';
 
 export type Outcome = { ok: true; detail: string } | { ok: false; detail: string };
 
 const CLIENT_TUNNEL_ADDRESS = '10.43.0.1';
 const ICMP_ECHO_REQUEST = 8;
 const ICMP_ECHO_REPLY = 0;
+const ECHO_RESEND_MS = 250;
+/** A new session that has not answered an echo in this time is replaced. */
+const FRESH_SESSION_MS = 10_000;
 
 /** Asks the key server for the top node of the key tree (depth 1) and verifies it. */
 export async function checkKeyServer(
@@ -73,6 +78,91 @@ export function echoRequest(destination: string, sequence: number): Uint8Array {
   return packet;
 }
 
+/**
+ * A client session to one server kept across checks (`--every`): each `echo` sends ICMP
+ * echoes through the tunnel until the one with its sequence number comes back or the
+ * bound passes. The first one also downloads the static key and makes the handshake; a
+ * handshake still under way when a bound passes goes on into the next echo. A tunnel
+ * that stops answering, or a session that never answered in FRESH_SESSION_MS, is
+ * replaced by a new one at the next echo.
+ */
+export class TunnelProbe {
+  private readonly transport: Promise<DatagramTransport>;
+  private engine: ClientEngine | null = null;
+  private internalAddress: string | null = null;
+  private sequence = 0;
+  private startedAt = 0;
+  private answered = false;
+
+  constructor(
+    private readonly suite: CryptoSuite,
+    private readonly announcement: Pq1Announcement,
+    private readonly address: string,
+    private readonly name: string,
+  ) {
+    this.transport = openUdpTransport('0.0.0.0', 0);
+  }
+
+  async echo(timeoutMs: number): Promise<Outcome> {
+    const started = Date.now();
+    if (this.engine === null) {
+      this.engine = new ClientEngine({
+        suite: this.suite,
+        transport: await this.transport,
+        strict: true,
+      });
+      this.internalAddress = this.engine.connect(this.announcement, this.address, this.name, true);
+    }
+    const engine = this.engine;
+    const destination = this.internalAddress;
+    if (destination === null) return { ok: false, detail: 'no internal address free' };
+    this.sequence = (this.sequence + 1) & 0xffff;
+    const sequence = this.sequence;
+    const reply = firstValueFrom(
+      engine.innerPackets.pipe(
+        filter(
+          (packet) =>
+            packet[9] === 1 &&
+            packet[20] === ICMP_ECHO_REPLY &&
+            ((packet[26]! << 8) | packet[27]!) === sequence,
+        ),
+        timeout(timeoutMs),
+      ),
+    );
+    const send = () => engine.sendInner(echoRequest(destination, sequence));
+    const resends = setInterval(send, ECHO_RESEND_MS);
+    send();
+    const answered = await reply.then(
+      () => true,
+      () => false,
+    );
+    clearInterval(resends);
+    const session = engine.sessions()[0];
+    if (answered) this.answered = true;
+    else if (this.answered || Date.now() - this.startedAt >= FRESH_SESSION_MS) this.reset();
+    if (!answered)
+      return {
+        ok: false,
+        detail: `no echo through the tunnel within ${timeoutMs} ms (session ${JSON.stringify(session?.state)}${session?.lastError ? `: ${session.lastError}` : ''})`,
+      };
+    return {
+      ok: true,
+      detail: `echo answered through the tunnel in ${Date.now() - started} ms (handshake computation ${session?.lastHandshakeMs ?? '?'} ms)`,
+    };
+  }
+
+  /** Ends the session; the next echo starts a new one. */
+  private reset(): void {
+    this.engine?.close();
+    this.engine = null;
+  }
+
+  async close(): Promise<void> {
+    this.reset();
+    (await this.transport).close();
+  }
+}
+
 /** A session through the crypto port: established, and an echo answered through it. */
 export async function checkHandshake(
   suite: CryptoSuite,
@@ -81,37 +171,11 @@ export async function checkHandshake(
   name: string,
   timeoutMs: number,
 ): Promise<Outcome> {
-  const transport = await openUdpTransport('0.0.0.0', 0);
-  const engine = new ClientEngine({ suite, transport, strict: true });
+  const probe = new TunnelProbe(suite, announcement, address, name);
   try {
-    const started = Date.now();
-    const internalAddress = engine.connect(announcement, address, name, true);
-    if (internalAddress === null) return { ok: false, detail: 'no internal address free' };
-    const reply = firstValueFrom(
-      engine.innerPackets.pipe(
-        filter((packet) => packet[9] === 1 && packet[20] === ICMP_ECHO_REPLY),
-        timeout(timeoutMs),
-      ),
-    );
-    const pings = setInterval(() => engine.sendInner(echoRequest(internalAddress, 1)), 500);
-    engine.sendInner(echoRequest(internalAddress, 1));
-    const answered = await reply.then(
-      () => true,
-      () => false,
-    );
-    clearInterval(pings);
-    const session = engine.sessions()[0];
-    if (!answered)
-      return {
-        ok: false,
-        detail: `no echo through the tunnel within ${timeoutMs} ms (session ${JSON.stringify(session?.state)}${session?.lastError ? `: ${session.lastError}` : ''})`,
-      };
-    return {
-      ok: true,
-      detail: `tunnel established and an echo answered through it in ${Date.now() - started} ms (handshake computation ${session?.lastHandshakeMs ?? '?'} ms)`,
-    };
+    const outcome = await probe.echo(timeoutMs);
+    return outcome.ok ? { ok: true, detail: `tunnel established, ${outcome.detail}` } : outcome;
   } finally {
-    engine.close();
-    transport.close();
+    await probe.close();
   }
 }

@@ -40,9 +40,10 @@ export async function runServerDaemon(options: ServerOptions): Promise<number> {
   const log = daemonLogger(`pqconnect-server[${tag}]`, options.log.format);
   const daemon = new PrivilegedDaemon('server', log, options.log.format);
   daemon.onShutdown(() => lock.release());
+  daemon.addStatus(() => ({ instance: options.instance, listen: options.listenAddress }));
   return daemon.run(async () => {
     // Before anything is installed: a port in use ends the start here.
-    await daemon.serveMetrics(options.metrics);
+    await daemon.serveMetrics(options.metrics, options.instance);
     const io = nativeIo();
     const crypto = io.udpBind(options.listenAddress, cryptoPort, offload);
     daemon.onShutdown(() => io.closeFd(crypto.fd));

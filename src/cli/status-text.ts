@@ -31,6 +31,9 @@ export interface StatusDocument {
   pid?: number;
   workerPid?: number;
   uptimeSeconds?: number;
+  /** A farm instance's name (server --instance) and the address its ports are bound to. */
+  instance?: string | null;
+  listen?: string;
   sessions?: StatusSession[];
   counters?: Record<string, number>;
   refusedByRoot?: Record<string, number>;
@@ -96,8 +99,9 @@ export function statusText(status: StatusDocument, role: 'client' | 'server', no
   const sessions = status.sessions ?? [];
   const uptime =
     status.uptimeSeconds === undefined ? '' : `, up ${durationText(status.uptimeSeconds * 1000)}`;
+  const instance = status.instance ? ` (instance ${status.instance})` : '';
   const lines = [
-    `${program} ${status.version ?? '?'}: pid ${status.pid ?? '?'} (worker ${status.workerPid ?? '-'})${uptime}, ${sessions.length} session${sessions.length === 1 ? '' : 's'}`,
+    `${program} ${status.version ?? '?'}${instance}: pid ${status.pid ?? '?'} (worker ${status.workerPid ?? '-'})${uptime}, ${sessions.length} session${sessions.length === 1 ? '' : 's'}`,
   ];
   for (const session of sessions) lines.push('', ...sessionBlock(session, role, now));
   const drops = Object.entries(status.counters ?? {}).filter(([name]) => name.startsWith('drop: '));

@@ -157,7 +157,10 @@ describe('daemons in network namespaces', {
     assert.match(client, /^pqconnect_handshakes_total\{event="sent"\} [1-9]/m);
     assert.match(client, /^pqconnect_static_key_download_seconds_count 1$/m);
     assert.match(server, /^pqconnect_handshakes_total\{event="accepted"\} [1-9]/m);
-    assert.match(server, /^pqconnect_info\{role="server",version="\d+\.\d+\.\d+"\} 1$/m);
+    assert.match(
+      server,
+      /^pqconnect_info\{role="server",version="\d+\.\d+\.\d+",instance=""\} 1$/m,
+    );
     const outside = await lab.run(lab.client, 'curl', [
       '-sS',
       '-m',

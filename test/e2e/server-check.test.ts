@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLab, type Lab } from '../../demo/lab.ts';
+import { createLab, type Lab, waitFor } from '../../demo/lab.ts';
 import {
   BIN,
   createServerKeys,
@@ -102,4 +102,75 @@ describe('pqconnect-server-check (namespaces)', {
       await lab.run(lab.server, 'iptables', ['-D', 'INPUT', ...block]);
     }
   });
+
+  it('--local checks this instance with the local keys, no DNS', async () => {
+    const result = await check('server', ['--local', lab.server.address, '-d', good.keyDir]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.deepEqual(
+      [...result.marks],
+      [
+        ['key server', '✓'],
+        ['handshake', '✓'],
+      ],
+    );
+    const wrong = await check('server', ['--local', lab.server.address, '-d', other.keyDir]);
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.marks.get('key server'), '✗');
+  });
+
+  it('--local stops at a key server that does not answer (a quick verdict)', async () => {
+    const block = ['-p', 'udp', '--dport', '42425', '-j', 'DROP'];
+    await lab.run(lab.server, 'iptables', ['-I', 'INPUT', ...block]);
+    try {
+      const args = ['--local', lab.server.address, '-d', good.keyDir, '--timeout', '1'];
+      const result = await check('server', args);
+      assert.equal(result.code, 1);
+      assert.deepEqual([...result.marks], [['key server', '✗']]);
+      assert.match(result.stdout, /no answer within 1000 ms/);
+    } finally {
+      await lab.run(lab.server, 'iptables', ['-D', 'INPUT', ...block]);
+    }
+  });
+
+  it('--every keeps checking on one session: healthy, unhealthy while blocked, healthy again', async () => {
+    const sessionsAtStart = await serverSessions();
+    const watch = lab.start(
+      lab.server,
+      BIN('pqconnect-server-check'),
+      ['--local', lab.server.address, '-d', good.keyDir, '--every', '0.2', '--timeout', '0.5'],
+      'watch',
+    );
+    const lines = () => lab.logs('watch').split('\n').filter(Boolean);
+    const exited = new Promise<number | null>((resolve) => watch.once('exit', resolve));
+    const block = ['-p', 'udp', '--dport', '42424', '-j', 'DROP'];
+    try {
+      await waitFor('3 healthy rounds', async () => lines().length >= 3, 30_000);
+      assert.ok(
+        lines().every((l) => l.startsWith('✓ healthy: echo answered')),
+        lines().join('\n'),
+      );
+      const added = (await serverSessions()) - sessionsAtStart;
+      await lab.run(lab.server, 'iptables', ['-I', 'INPUT', ...block]);
+      await waitFor('an unhealthy round', async () => lines().some((l) => l.startsWith('✗')));
+      assert.match(lines().find((l) => l.startsWith('✗'))!, /^✗ unhealthy: tunnel: no echo/);
+      await lab.run(lab.server, 'iptables', ['-D', 'INPUT', ...block]);
+      const failedAt = lines().length;
+      await waitFor('healthy again', async () =>
+        lines()
+          .slice(failedAt)
+          .some((l) => l.startsWith('✓')),
+      );
+      // One kept session while healthy: the rounds before the block added one session.
+      assert.equal(added, 1, `${added} sessions for ${failedAt} rounds`);
+    } finally {
+      await lab.run(lab.server, 'iptables', ['-D', 'INPUT', ...block]);
+      watch.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+  });
+
+  async function serverSessions(): Promise<number> {
+    const status = await lab.run(lab.server, BIN('pqconnect-server'), ['status', '--json']);
+    return (JSON.parse(status.stdout) as { sessions: unknown[] }).sessions.length;
+  }
 });
